@@ -1,0 +1,66 @@
+// Two bundles: the extension host (Node, CommonJS) and the sidebar webview (browser, IIFE).
+import * as esbuild from 'esbuild';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** Prints the lines the $esbuild-watch problem matcher looks for. */
+const problemMatcher = {
+  name: 'problem-matcher',
+  setup(build) {
+    build.onStart(() => console.log('[watch] build started'));
+    build.onEnd(({ errors }) => {
+      for (const { text, location } of errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      console.log('[watch] build finished');
+    });
+  },
+};
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  logLevel: 'silent',
+  legalComments: 'none',
+  plugins: [problemMatcher],
+};
+
+const targets = [
+  {
+    ...common,
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+    // axios's Node build requires form-data (and through it 137 KB of mime-db) only to serialise
+    // multipart bodies. We send JSON only, so the module is replaced by one that says so if ever reached.
+    alias: { 'form-data': './src/vscode/noFormData.js' },
+    metafile: true,
+  },
+  {
+    ...common,
+    entryPoints: ['src/webview/main.ts'],
+    outfile: 'dist/webview.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    tsconfig: 'src/webview/tsconfig.json',
+  },
+];
+
+const contexts = await Promise.all(targets.map((t) => esbuild.context(t)));
+if (watch) {
+  await Promise.all(contexts.map((c) => c.watch()));
+} else {
+  const results = await Promise.all(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+  if (process.argv.includes('--analyze')) {
+    console.log(await esbuild.analyzeMetafile(results[0].metafile));
+  }
+}

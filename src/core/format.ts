@@ -1,0 +1,97 @@
+// Amounts and dates as people read them. Never sums different currencies.
+import type { Deal } from './model';
+
+export const Hidden = '•••';
+
+function formatter(locale: string, currency: string, compact: boolean): Intl.NumberFormat | undefined {
+  try {
+    return new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency,
+      notation: compact ? 'compact' : 'standard',
+      maximumFractionDigits: compact ? 1 : 2,
+      minimumFractionDigits: 0,
+    });
+  } catch {
+    return undefined; // unknown currency code: fall back below
+  }
+}
+
+/** `$120,000`, or `$120K` when compact; `•••` when hidden; `12,000 XYZ` for an unknown currency. */
+export function formatAmount(
+  amount: number | undefined,
+  currency: string | undefined,
+  opts: { locale: string; hidden?: boolean; compact?: boolean },
+): string | undefined {
+  if (amount === undefined || !Number.isFinite(amount)) return undefined;
+  if (opts.hidden) return Hidden;
+  const code = (currency ?? '').toUpperCase();
+  const f = code ? formatter(opts.locale, code, opts.compact ?? false) : undefined;
+  if (f) return f.format(amount);
+  const n = new Intl.NumberFormat(opts.locale, {
+    notation: opts.compact ? 'compact' : 'standard',
+    maximumFractionDigits: 2,
+  }).format(amount);
+  return code ? `${n} ${code}` : n;
+}
+
+/** Sum per currency, largest first; deals without an amount are left out, without currency grouped as ''. */
+export function totalsByCurrency(deals: readonly Deal[]): Array<{ currency: string; amount: number }> {
+  const sums = new Map<string, number>();
+  for (const d of deals) {
+    if (d.amount === undefined || !Number.isFinite(d.amount)) continue;
+    const c = (d.currency ?? '').toUpperCase();
+    sums.set(c, (sums.get(c) ?? 0) + d.amount);
+  }
+  return [...sums.entries()]
+    .map(([currency, amount]) => ({ currency, amount }))
+    .sort((a, b) => b.amount - a.amount || a.currency.localeCompare(b.currency));
+}
+
+/** Local calendar date of an instant, as YYYY-MM-DD. */
+export function localIsoDate(epochMs: number): string {
+  const d = new Date(epochMs);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+function dayNumber(iso: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
+  if (!m) return undefined;
+  const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  return Number.isNaN(t) ? undefined : Math.round(t / 86_400_000);
+}
+
+/** Days from today to a date (negative = past), by calendar day in the local time zone. */
+export function daysUntil(isoDate: string, now: number): number | undefined {
+  const target = dayNumber(isoDate);
+  const today = dayNumber(localIsoDate(now));
+  return target === undefined || today === undefined ? undefined : target - today;
+}
+
+/** "in 5 days", "tomorrow", "today", "overdue by 3 days". */
+export function relativeDay(isoDate: string, now: number): { text: string; overdue: boolean } | undefined {
+  const days = daysUntil(isoDate, now);
+  if (days === undefined) return undefined;
+  if (days === 0) return { text: 'today', overdue: false };
+  if (days === 1) return { text: 'tomorrow', overdue: false };
+  if (days > 1) return { text: `in ${days} days`, overdue: false };
+  return { text: `overdue by ${-days} day${days === -1 ? '' : 's'}`, overdue: true };
+}
+
+/** "15 Dec 2026" in the given locale (dates are calendar dates: formatted in UTC so they never shift). */
+export function formatDate(isoDate: string, locale: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(isoDate);
+  if (!m) return isoDate;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  if (Number.isNaN(d.getTime())) return isoDate;
+  return new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(d);
+}
+
+/** "10:42" or "27 Nov, 10:42" when not today: the time of the last good data. */
+export function formatTimestamp(epochMs: number, now: number, locale: string): string {
+  const sameDay = localIsoDate(epochMs) === localIsoDate(now);
+  return new Intl.DateTimeFormat(locale, sameDay
+    ? { hour: '2-digit', minute: '2-digit' }
+    : { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }).format(new Date(epochMs));
+}

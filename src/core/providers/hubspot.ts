@@ -1,0 +1,588 @@
+// HubSpot deals for a ticket: the deals the ticket references plus those whose ticket property holds
+// the key. Everything is read in batches (deals, associations, companies) and the per-portal lookups
+// (account, pipelines, owners) are cached per client, so a cold lookup costs a handful of requests
+// however many deals there are, and a warm one costs the batches only.
+import * as z from 'zod/mini';
+import { ProviderError, isProviderError } from '../errors';
+import type { HttpClient, ProviderHttpOptions, TokenSource } from '../http';
+import type { Deal, SalesOwner, Ticket } from '../model';
+import type { Crm } from './types';
+
+const PROVIDER = 'HubSpot';
+/** HubSpot's batch endpoints take at most 100 inputs. */
+const BATCH = 100;
+/** Search pages (200 results each) read before giving up on more. */
+const MAX_SEARCH_PAGES = 5;
+/** Above this many unknown owners, one owners list is cheaper than one request per owner. */
+const OWNER_LIST_THRESHOLD = 10;
+const MAX_OWNER_PAGES = 10;
+/** Requests of one kind in flight at once: HubSpot's burst limit is per portal, shared with others. */
+const PARALLEL = 4;
+
+/** What `hubspotCrm` needs besides the HTTP client. */
+export interface HubspotOptions {
+  /** Deal property holding the ticket key (`customerContext.hubspot.ticketProperty`); empty = no search. */
+  ticketProperty?: string;
+  /** Origin of deal links, e.g. `https://app-eu1.hubspot.com`; default: the account's own UI domain. */
+  portalUrl?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Response schemas: loose objects, every non-essential field optional and nullable.
+
+const Id = z.pipe(
+  z.union([z.string(), z.number()]),
+  z.transform((v) => String(v)),
+);
+const Properties = z.optional(z.nullable(z.record(z.string(), z.unknown())));
+const HsObject = z.looseObject({ id: Id, properties: Properties });
+type HsObject = z.infer<typeof HsObject>;
+
+const BatchError = z.looseObject({
+  category: z.optional(z.nullable(z.string())),
+  message: z.optional(z.nullable(z.string())),
+  context: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
+});
+const BatchResponse = z.looseObject({
+  results: z.optional(z.nullable(z.array(HsObject))),
+  errors: z.optional(z.nullable(z.array(BatchError))),
+});
+const SearchResponse = z.looseObject({
+  results: z.optional(z.nullable(z.array(HsObject))),
+  paging: z.optional(
+    z.nullable(z.looseObject({ next: z.optional(z.nullable(z.looseObject({ after: z.optional(Id) }))) })),
+  ),
+});
+const AssociationsResponse = z.looseObject({
+  results: z.optional(
+    z.nullable(
+      z.array(
+        z.looseObject({
+          from: z.looseObject({ id: Id }),
+          to: z.optional(
+            z.nullable(
+              z.array(
+                z.looseObject({
+                  toObjectId: Id,
+                  associationTypes: z.optional(
+                    z.nullable(z.array(z.looseObject({ typeId: z.optional(z.nullable(z.number())) }))),
+                  ),
+                }),
+              ),
+            ),
+          ),
+        }),
+      ),
+    ),
+  ),
+});
+const Pipelines = z.looseObject({
+  results: z.array(
+    z.looseObject({
+      id: Id,
+      label: z.optional(z.nullable(z.string())),
+      stages: z.optional(
+        z.nullable(z.array(z.looseObject({ id: Id, label: z.optional(z.nullable(z.string())) }))),
+      ),
+    }),
+  ),
+});
+const Owner = z.looseObject({
+  id: Id,
+  email: z.optional(z.nullable(z.string())),
+  firstName: z.optional(z.nullable(z.string())),
+  lastName: z.optional(z.nullable(z.string())),
+});
+type Owner = z.infer<typeof Owner>;
+const OwnerList = z.looseObject({
+  results: z.array(Owner),
+  paging: z.optional(
+    z.nullable(z.looseObject({ next: z.optional(z.nullable(z.looseObject({ after: z.optional(Id) }))) })),
+  ),
+});
+const AccountInfo = z.looseObject({
+  portalId: Id,
+  uiDomain: z.optional(z.nullable(z.string())),
+  companyCurrency: z.optional(z.nullable(z.string())),
+  portalName: z.optional(z.nullable(z.string())),
+});
+type AccountInfo = z.infer<typeof AccountInfo>;
+const ErrorBody = z.looseObject({
+  message: z.optional(z.nullable(z.string())),
+  category: z.optional(z.nullable(z.string())),
+  correlationId: z.optional(z.nullable(z.string())),
+  policyName: z.optional(z.nullable(z.string())),
+});
+
+// ---------------------------------------------------------------------------------------------------
+// HTTP options
+
+async function readToken(token: TokenSource): Promise<string> {
+  const value = typeof token === 'string' ? token : await token();
+  if (!value?.trim()) {
+    throw new ProviderError('auth', `${PROVIDER}: no API token is set. Run "Set API Token…".`, {
+      provider: PROVIDER,
+    });
+  }
+  return value.trim();
+}
+
+/** The vendor's words from a HubSpot error body: `message (CATEGORY, correlation id …)`. */
+export function hubspotVendorMessage(_status: number, data: unknown): string | undefined {
+  const body = ErrorBody.safeParse(data);
+  if (!body.success || !body.data.message) return undefined;
+  const tags = [body.data.policyName ?? body.data.category, body.data.correlationId && `correlation id ${body.data.correlationId}`]
+    .filter(Boolean)
+    .join(', ');
+  return tags ? `${body.data.message} (${tags})` : body.data.message;
+}
+
+/**
+ * When the burst window is used up, its interval says when it frees. Search answers carry no such
+ * headers, and the daily quota resets at midnight in the portal's zone, which the headers do not say.
+ */
+export function hubspotRateLimitReset(headers: Record<string, string>, now: number): number | undefined {
+  const num = (name: string): number | undefined => {
+    const v = headers[name];
+    return v !== undefined && /^\d+$/.test(v.trim()) ? Number(v) : undefined;
+  };
+  if (num('x-hubspot-ratelimit-secondly-remaining') === 0) return now + 1000;
+  const interval = num('x-hubspot-ratelimit-interval-milliseconds');
+  if (num('x-hubspot-ratelimit-remaining') === 0 && interval !== undefined) return now + interval;
+  return undefined;
+}
+
+/** The HubSpot bits of the HTTP client options: base URL, Bearer auth, error and rate-limit parsing. */
+export function hubspotHttpOptions(baseUrl: string, token: TokenSource): ProviderHttpOptions {
+  return {
+    provider: PROVIDER,
+    baseUrl,
+    baseUrlSetting: 'customerContext.hubspot.apiUrl',
+    auth: async () => ({ authorization: `Bearer ${await readToken(token)}` }),
+    vendorMessage: hubspotVendorMessage,
+    rateLimitReset: hubspotRateLimitReset,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Helpers
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+function str(v: unknown): string | undefined {
+  if (typeof v === 'string') return v.trim() || undefined;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+function amountOf(v: unknown): number | undefined {
+  const s = str(v);
+  if (s === undefined || !/^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(s)) return undefined;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** `YYYY-MM-DD` from HubSpot's datetime strings (or epoch ms, as older portals still store). */
+function dateOf(v: unknown): string | undefined {
+  const s = str(v);
+  if (!s) return undefined;
+  if (/^\d{4}-\d{2}-\d{2}/.test(s)) return s.slice(0, 10);
+  if (/^\d{10,14}$/.test(s)) {
+    const d = new Date(Number(s));
+    return Number.isNaN(d.getTime()) ? undefined : d.toISOString().slice(0, 10);
+  }
+  return undefined;
+}
+
+/** A deal id from a numeric ref or a HubSpot deal URL; undefined when the ref is not HubSpot's. */
+export function hubspotDealId(ref: string): string | undefined {
+  const s = ref.trim();
+  if (/^\d{1,20}$/.test(s)) return s;
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'https:' || !/(^|\.)hubspot\.com$/i.test(url.hostname)) return undefined;
+  const m = /\/contacts\/\d+\/(?:record\/0-3|deal)\/(\d{1,20})(?:\/|$)/.exec(url.pathname);
+  return m?.[1];
+}
+
+function ownerFrom(o: Owner): SalesOwner {
+  const name = [o.firstName, o.lastName].filter((p) => p?.trim()).join(' ').trim();
+  const owner: SalesOwner = { name: name || o.email?.trim() || `Owner ${o.id}`, crmId: o.id };
+  if (o.email?.trim()) owner.email = o.email.trim();
+  return owner;
+}
+
+/** A link origin we are willing to build URLs on: https on a hubspot.com host. */
+function uiOrigin(candidate: string | null | undefined): string | undefined {
+  if (!candidate) return undefined;
+  try {
+    const url = new URL(/^https?:\/\//i.test(candidate) ? candidate : `https://${candidate}`);
+    if (url.protocol !== 'https:' || !/(^|\.)hubspot\.com$/i.test(url.hostname)) return undefined;
+    return url.origin;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The Crm
+
+interface StageIndex {
+  byPipeline: Map<string, Map<string, string>>;
+  any: Map<string, string>;
+}
+
+/** HubSpot deals as a Crm over an HttpClient built with `hubspotHttpOptions`. */
+export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm {
+  const ticketProperty = options.ticketProperty?.trim() ?? '';
+  const properties = [
+    'dealname',
+    'amount',
+    'deal_currency_code',
+    'dealstage',
+    'pipeline',
+    'closedate',
+    'hubspot_owner_id',
+    ...(ticketProperty ? [ticketProperty] : []),
+  ];
+
+  // Per-client caches. A failed lookup is dropped so the next refresh tries again.
+  let account: Promise<AccountInfo | undefined> | undefined;
+  let stages: Promise<StageIndex | 'forbidden'> | undefined;
+  const owners = new Map<string, Promise<SalesOwner | undefined>>();
+
+  function cacheOnce<T>(get: () => Promise<T>, clear: () => void): Promise<T> {
+    const p = get();
+    p.catch(clear);
+    return p;
+  }
+
+  // The cached lookups run without the caller's signal: a superseded refresh still fills the cache
+  // for the next one, and one caller cancelling must not fail another that shares the promise.
+  function accountInfo(): Promise<AccountInfo | undefined> {
+    account ??= cacheOnce(
+      async () => {
+        try {
+          return await http.json({ path: '/account-info/v3/details' }, AccountInfo);
+        } catch (e) {
+          // Links and the default currency are a nicety; a token without this permission still works.
+          if (isProviderError(e, 'forbidden') || isProviderError(e, 'notFound')) return undefined;
+          throw e;
+        }
+      },
+      () => (account = undefined),
+    );
+    return account;
+  }
+
+  function stageIndex(): Promise<StageIndex | 'forbidden'> {
+    stages ??= cacheOnce(
+      async () => {
+        let data: z.infer<typeof Pipelines>;
+        try {
+          data = await http.json({ path: '/crm/v3/pipelines/deals' }, Pipelines);
+        } catch (e) {
+          if (isProviderError(e, 'forbidden')) return 'forbidden' as const;
+          throw e;
+        }
+        const index: StageIndex = { byPipeline: new Map(), any: new Map() };
+        for (const p of data.results) {
+          const labels = new Map<string, string>();
+          for (const s of p.stages ?? []) {
+            const label = s.label?.trim();
+            if (!label) continue;
+            labels.set(s.id, label);
+            if (!index.any.has(s.id)) index.any.set(s.id, label);
+          }
+          index.byPipeline.set(p.id, labels);
+        }
+        return index;
+      },
+      () => (stages = undefined),
+    );
+    return stages;
+  }
+
+  async function batchRead(
+    objectType: 'deals' | 'companies',
+    ids: string[],
+    props: string[],
+    signal?: AbortSignal,
+  ): Promise<{ found: Map<string, HsObject>; missing: Set<string> }> {
+    const found = new Map<string, HsObject>();
+    const missing = new Set<string>();
+    await mapLimit(chunks(ids, BATCH), PARALLEL, async (chunk) => {
+      let data: z.infer<typeof BatchResponse>;
+      try {
+        data = await http.json(
+          {
+            method: 'POST',
+            path: `/crm/v3/objects/${objectType}/batch/read`,
+            query: { archived: false },
+            body: { inputs: chunk.map((id) => ({ id })), properties: props },
+            idempotent: true,
+            signal,
+          },
+          BatchResponse,
+        );
+      } catch (e) {
+        // A batch in which no id exists answers 404 rather than 207.
+        if (isProviderError(e, 'notFound')) {
+          for (const id of chunk) missing.add(id);
+          return;
+        }
+        throw e;
+      }
+      for (const o of data.results ?? []) found.set(o.id, o);
+      for (const id of chunk) if (!found.has(id)) missing.add(id);
+    });
+    return { found, missing };
+  }
+
+  async function searchByKey(key: string, signal?: AbortSignal): Promise<HsObject[]> {
+    const out: HsObject[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < MAX_SEARCH_PAGES; page++) {
+      let data: z.infer<typeof SearchResponse>;
+      try {
+        data = await http.json(
+          {
+            method: 'POST',
+            path: '/crm/v3/objects/deals/search',
+            body: {
+              filterGroups: [{ filters: [{ propertyName: ticketProperty, operator: 'EQ', value: key }] }],
+              properties,
+              limit: 200,
+              ...(after ? { after } : {}),
+            },
+            idempotent: true,
+            signal,
+          },
+          SearchResponse,
+        );
+      } catch (e) {
+        if (isProviderError(e, 'badRequest')) {
+          throw new ProviderError(
+            'notConfigured',
+            `${PROVIDER} refused to search deals by the property "${ticketProperty}" ` +
+              `(customerContext.hubspot.ticketProperty): ${e.details.vendorMessage ?? e.message}`,
+            { provider: PROVIDER, status: e.details.status, where: 'customerContext.hubspot.ticketProperty' },
+          );
+        }
+        throw e;
+      }
+      out.push(...(data.results ?? []));
+      const next = data.paging?.next?.after;
+      if (!next || next === after) break;
+      after = next;
+    }
+    return out;
+  }
+
+  /** deal id → company ids, the primary (type 5) first. */
+  async function companiesOf(dealIds: string[], signal?: AbortSignal): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    await mapLimit(chunks(dealIds, BATCH), PARALLEL, async (chunk) => {
+      let data: z.infer<typeof AssociationsResponse>;
+      try {
+        data = await http.json(
+          {
+            method: 'POST',
+            path: '/crm/v4/associations/deals/companies/batch/read',
+            body: { inputs: chunk.map((id) => ({ id })) },
+            idempotent: true,
+            signal,
+          },
+          AssociationsResponse,
+        );
+      } catch (e) {
+        if (isProviderError(e, 'notFound')) return;
+        throw e;
+      }
+      for (const r of data.results ?? []) {
+        const to = [...(r.to ?? [])].sort((a, b) => rank(a) - rank(b));
+        const ids = [...new Set(to.map((t) => t.toObjectId))];
+        out.set(r.from.id, ids);
+      }
+    });
+    return out;
+  }
+  const rank = (t: { associationTypes?: Array<{ typeId?: number | null }> | null }): number =>
+    (t.associationTypes ?? []).some((a) => a.typeId === 5) ? 0 : 1;
+
+  async function listOwners(): Promise<void> {
+    const seen = new Map<string, SalesOwner>();
+    let after: string | undefined;
+    for (let page = 0; page < MAX_OWNER_PAGES; page++) {
+      const data = await http.json(
+        { path: '/crm/v3/owners', query: { limit: 500, archived: false, after } },
+        OwnerList,
+      );
+      for (const o of data.results) seen.set(o.id, ownerFrom(o));
+      const next = data.paging?.next?.after;
+      if (!next || next === after) break;
+      after = next;
+    }
+    for (const [id, owner] of seen) owners.set(id, Promise.resolve(owner));
+  }
+
+  function ownerById(id: string): Promise<SalesOwner | undefined> {
+    let p = owners.get(id);
+    if (!p) {
+      p = cacheOnce(
+        async () => {
+          try {
+            const path = `/crm/v3/owners/${encodeURIComponent(id)}`;
+            return ownerFrom(await http.json({ path }, Owner));
+          } catch (e) {
+            // A deactivated owner is gone from the owners API; the deal still shows, without owner.
+            if (isProviderError(e, 'notFound')) return undefined;
+            throw e;
+          }
+        },
+        () => owners.delete(id),
+      );
+      owners.set(id, p);
+    }
+    return p;
+  }
+
+  async function resolveOwners(ids: string[], warnings: string[]): Promise<Map<string, SalesOwner>> {
+    const unknown = ids.filter((id) => !owners.has(id));
+    const out = new Map<string, SalesOwner>();
+    try {
+      if (unknown.length > OWNER_LIST_THRESHOLD) await listOwners();
+      const resolved = await mapLimit(ids, PARALLEL, ownerById);
+      ids.forEach((id, i) => {
+        const o = resolved[i];
+        if (o) out.set(id, o);
+      });
+    } catch (e) {
+      if (!isProviderError(e, 'forbidden')) throw e;
+      warnings.push(
+        `${PROVIDER}: the token may not read owners (scope crm.objects.owners.read), so owners are not shown.`,
+      );
+    }
+    return out;
+  }
+
+  async function dealsForTicket(
+    ticket: Ticket,
+    signal?: AbortSignal,
+  ): Promise<{ deals: Deal[]; warnings: string[] }> {
+    const warnings: string[] = [];
+    const refIds: string[] = [];
+    for (const ref of ticket.dealRefs) {
+      const id = hubspotDealId(ref);
+      if (id === undefined) warnings.push(`${PROVIDER}: "${ref}" is not a HubSpot deal id or link; ignored.`);
+      else if (!refIds.includes(id)) refIds.push(id);
+    }
+    if (ticketProperty && !/^[A-Za-z0-9_]{1,100}$/.test(ticketProperty)) {
+      throw new ProviderError(
+        'notConfigured',
+        `${PROVIDER}: "${ticketProperty}" is not a deal property name ` +
+          '(customerContext.hubspot.ticketProperty expects an internal name such as jira_issue_key).',
+        { provider: PROVIDER, where: 'customerContext.hubspot.ticketProperty' },
+      );
+    }
+
+    // Independent first round: referenced deals, the search, and the cached per-portal lookups.
+    const accountP = accountInfo();
+    const stagesP = stageIndex();
+    const [byRef, found] = await Promise.all([
+      refIds.length ? batchRead('deals', refIds, properties, signal) : undefined,
+      ticketProperty ? searchByKey(ticket.key, signal) : [],
+    ]);
+    const deals = new Map<string, HsObject>();
+    for (const id of refIds) {
+      const d = byRef?.found.get(id);
+      if (d) deals.set(id, d);
+      else warnings.push(`${PROVIDER}: deal ${id} referenced by ${ticket.key} was not found (deleted, or not visible to this token).`);
+    }
+    for (const d of found) if (!deals.has(d.id)) deals.set(d.id, d);
+    if (deals.size === 0) {
+      await Promise.all([accountP, stagesP]);
+      return { deals: [], warnings };
+    }
+
+    // Second round: companies per deal and owners; then the companies' names.
+    const ownerIds = [...new Set([...deals.values()].map((d) => str(d.properties?.hubspot_owner_id)))].filter(
+      (id): id is string => id !== undefined,
+    );
+    const [assoc, ownerMap] = await Promise.all([
+      companiesOf([...deals.keys()], signal),
+      resolveOwners(ownerIds, warnings),
+    ]);
+    const companyIds = [...new Set([...assoc.values()].flat())];
+    const companies = companyIds.length
+      ? (await batchRead('companies', companyIds, ['name', 'domain'], signal)).found
+      : new Map<string, HsObject>();
+    const [info, stageResult] = await Promise.all([accountP, stagesP]);
+    const stageIdx = stageResult === 'forbidden' ? undefined : stageResult;
+    if (stageResult === 'forbidden') {
+      warnings.push(`${PROVIDER}: the token may not read deal pipelines, so stages are not shown.`);
+    }
+
+    const origin = uiOrigin(options.portalUrl) ?? uiOrigin(info?.uiDomain) ?? 'https://app.hubspot.com';
+    const result: Deal[] = [];
+    for (const [id, d] of deals) {
+      const p = d.properties ?? {};
+      const companyName = (assoc.get(id) ?? [])
+        .map((c) => str(companies.get(c)?.properties?.name))
+        .find((n) => n !== undefined);
+      const deal: Deal = { id, customer: companyName ?? str(p.dealname) ?? `Deal ${id}` };
+      const amount = amountOf(p.amount);
+      if (amount !== undefined) deal.amount = amount;
+      const currency = str(p.deal_currency_code) ?? str(info?.companyCurrency);
+      if (currency && /^[A-Za-z]{3}$/.test(currency)) deal.currency = currency.toUpperCase();
+      const stageId = str(p.dealstage);
+      const pipelineId = str(p.pipeline);
+      if (stageId && stageIdx) {
+        const label =
+          (pipelineId ? stageIdx.byPipeline.get(pipelineId)?.get(stageId) : undefined) ?? stageIdx.any.get(stageId);
+        if (label) deal.stage = label;
+      }
+      const closeDate = dateOf(p.closedate);
+      if (closeDate) deal.closeDate = closeDate;
+      const ownerId = str(p.hubspot_owner_id);
+      const owner = ownerId ? ownerMap.get(ownerId) : undefined;
+      if (owner) deal.owner = { ...owner };
+      if (info) deal.url = `${origin}/contacts/${encodeURIComponent(info.portalId)}/record/0-3/${encodeURIComponent(id)}`;
+      result.push(deal);
+    }
+    return { deals: result, warnings };
+  }
+
+  return {
+    kind: 'hubspot',
+    label: PROVIDER,
+    dealsForTicket,
+    async whoAmI() {
+      const info = await accountInfo();
+      if (!info) return `${PROVIDER} (account details not visible to this token)`;
+      return `${PROVIDER} account ${info.portalId}${info.portalName ? ` (${info.portalName})` : ''}`;
+    },
+  };
+}

@@ -1,0 +1,207 @@
+// Linear over GraphQL: one POST per ticket. GraphQL errors arrive in `errors[]` with HTTP 200 or 400
+// (and 401 for a bad key), so classification reads the body, not just the status.
+import * as z from 'zod/mini';
+import type { ProviderErrorKind } from '../errors';
+import { ProviderError } from '../errors';
+import type { HttpClient, HttpResponse, ProviderHttpOptions, TokenSource } from '../http';
+import type { Ticket } from '../model';
+import { dealRefsFromLabels, extractDealRefsFromText } from './dealRefs';
+import type { TicketTracker } from './types';
+
+/** The Linear settings the tracker and its HTTP options need. */
+export interface LinearSettings {
+  /** GraphQL endpoint, `https://api.linear.app/graphql`. */
+  apiUrl: string;
+}
+
+const KEY_RE = /^[A-Z][A-Z0-9_]*-\d+$/;
+
+/** The query behind getTicket; the operation name lets fakes and logs tell it apart. */
+export const ISSUE_QUERY = `query CustomerContextIssue($id: String!) {
+  issue(id: $id) {
+    identifier
+    title
+    url
+    state { name }
+    assignee { name }
+    labels(first: 50) { nodes { name } }
+    attachments(first: 50) { nodes { url title } }
+    comments(first: 50) { nodes { id body createdAt user { name } } }
+  }
+}`;
+
+const VIEWER_QUERY = `query CustomerContextViewer {
+  viewer { name email }
+}`;
+
+const nodes = <T extends z.core.SomeType>(item: T) => z.looseObject({ nodes: z.array(item) });
+const issueSchema = z.looseObject({
+  data: z.looseObject({
+    issue: z.nullable(
+      z.looseObject({
+        identifier: z.string(),
+        title: z.string(),
+        url: z.string(),
+        state: z.optional(z.nullable(z.looseObject({ name: z.string() }))),
+        assignee: z.optional(z.nullable(z.looseObject({ name: z.string() }))),
+        labels: z.optional(z.nullable(nodes(z.looseObject({ name: z.string() })))),
+        attachments: z.optional(
+          z.nullable(nodes(z.looseObject({ url: z.string(), title: z.optional(z.nullable(z.string())) }))),
+        ),
+        comments: z.optional(
+          z.nullable(
+            nodes(
+              z.looseObject({
+                id: z.string(),
+                body: z.string(),
+                createdAt: z.string(),
+                user: z.optional(z.nullable(z.looseObject({ name: z.string() }))),
+              }),
+            ),
+          ),
+        ),
+      }),
+    ),
+  }),
+});
+const viewerSchema = z.looseObject({
+  data: z.looseObject({ viewer: z.looseObject({ name: z.string(), email: z.optional(z.nullable(z.string())) }) }),
+});
+
+interface GqlError {
+  message?: unknown;
+  extensions?: { code?: unknown; type?: unknown; userPresentableMessage?: unknown };
+}
+
+function firstError(data: unknown): GqlError | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const errors = (data as { errors?: unknown }).errors;
+  return Array.isArray(errors) && errors.length && typeof errors[0] === 'object' ? (errors[0] as GqlError) : undefined;
+}
+
+/** Maps a GraphQL error (code or SDK `type`) to an error kind; undefined lets the status decide. */
+export function linearClassify(res: HttpResponse): ProviderErrorKind | undefined {
+  const err = firstError(res.data);
+  if (!err) return undefined;
+  const code = String(err.extensions?.code ?? '').toUpperCase();
+  const type = String(err.extensions?.type ?? '').toLowerCase();
+  const message = String(err.message ?? '');
+  if (code === 'RATELIMITED' || type === 'ratelimited') return 'rateLimited';
+  if (code === 'AUTHENTICATION_ERROR' || type === 'authentication error') return 'auth';
+  if (code === 'FORBIDDEN' || type === 'forbidden' || type === 'feature not accessible') return 'forbidden';
+  if (/entity not found|could not find/i.test(message) || /could not find/i.test(String(err.extensions?.userPresentableMessage ?? ''))) {
+    return 'notFound';
+  }
+  if (type === 'internal error' || type === 'lock timeout' || code === 'INTERNAL_SERVER_ERROR') return 'server';
+  if (type === 'usage limit exceeded') return 'rateLimited';
+  // A partial answer (data plus errors for some field) is still usable.
+  const data = (res.data as { data?: unknown }).data;
+  const hasData = typeof data === 'object' && data !== null && Object.values(data).some((v) => v !== null);
+  return hasData ? undefined : 'badRequest';
+}
+
+/** The message Linear means for people, else the GraphQL message. */
+export function linearVendorMessage(_status: number, data: unknown): string | undefined {
+  const err = firstError(data);
+  if (err) {
+    const shown = err.extensions?.userPresentableMessage ?? err.message;
+    return typeof shown === 'string' ? shown : undefined;
+  }
+  return typeof data === 'string' ? data.trim() || undefined : undefined;
+}
+
+function epochMs(v: string | undefined): number | undefined {
+  const n = Number(v);
+  if (!v || !Number.isFinite(n) || n <= 0) return undefined;
+  // Linear documents epoch milliseconds; accept seconds too.
+  return n < 1e12 ? n * 1000 : n;
+}
+
+/** HTTP options for Linear: raw API key (no Bearer), GraphQL error classification, reset headers. */
+export function linearHttpOptions(settings: LinearSettings, token: TokenSource): ProviderHttpOptions {
+  return {
+    provider: 'Linear',
+    baseUrl: settings.apiUrl,
+    baseUrlSetting: 'customerContext.linear.apiUrl',
+    auth: async () => {
+      const t = (typeof token === 'string' ? token : await token())?.trim();
+      if (!t) throw new ProviderError('auth', 'Linear: no API key is set. Set a new API token.', { provider: 'Linear' });
+      // Personal API keys go as-is; OAuth tokens (lin_oauth_…) need Bearer.
+      return { Authorization: t.startsWith('lin_oauth_') ? `Bearer ${t}` : t };
+    },
+    classify: linearClassify,
+    vendorMessage: linearVendorMessage,
+    rateLimitReset: (headers, now) => {
+      const resets = [
+        headers['x-ratelimit-requests-remaining'] === '0' ? epochMs(headers['x-ratelimit-requests-reset']) : undefined,
+        headers['x-ratelimit-complexity-remaining'] === '0' ? epochMs(headers['x-ratelimit-complexity-reset']) : undefined,
+      ].filter((x): x is number => x !== undefined);
+      const at = resets.length ? Math.max(...resets) : epochMs(headers['x-ratelimit-requests-reset']);
+      return at !== undefined && at > now ? at : undefined;
+    },
+  };
+}
+
+/** A Linear tracker for keys like `ENG-42`. */
+export function linearTracker(http: HttpClient): TicketTracker {
+  return {
+    kind: 'linear',
+    label: 'Linear',
+    async getTicket(key: string, signal?: AbortSignal): Promise<Ticket> {
+      const id = key.trim().toUpperCase();
+      if (!KEY_RE.test(id)) {
+        throw new ProviderError('notFound', `Linear: "${key}" is not a Linear issue key (like ENG-42).`, {
+          provider: 'Linear',
+        });
+      }
+      let res: z.infer<typeof issueSchema>;
+      try {
+        res = await http.json(
+          {
+            method: 'POST',
+            path: '',
+            body: { query: ISSUE_QUERY, variables: { id }, operationName: 'CustomerContextIssue' },
+            // A query changes nothing: safe to retry and coalesce.
+            idempotent: true,
+            signal,
+          },
+          issueSchema,
+        );
+      } catch (e) {
+        if (e instanceof ProviderError && e.kind === 'notFound') {
+          const vendor = e.details.vendorMessage;
+          throw new ProviderError('notFound', `Linear: ${id} was not found.${vendor ? ` ${vendor}` : ''}`, e.details);
+        }
+        throw e;
+      }
+      const issue = res.data.issue;
+      if (!issue) throw new ProviderError('notFound', `Linear: ${id} was not found.`, { provider: 'Linear' });
+      const labels = (issue.labels?.nodes ?? []).map((l) => l.name);
+      const attachmentUrls = (issue.attachments?.nodes ?? []).map((a) => a.url);
+      return {
+        key: issue.identifier,
+        title: issue.title,
+        status: issue.state?.name,
+        url: issue.url,
+        assignee: issue.assignee?.name,
+        labels,
+        // Attachments also hold GitHub PRs and Slack threads: only CRM links count as deals.
+        dealRefs: [...new Set([...dealRefsFromLabels(labels), ...extractDealRefsFromText(attachmentUrls.join('\n'))])],
+        comments: (issue.comments?.nodes ?? []).map((c) => ({
+          id: c.id,
+          author: c.user?.name ?? 'Linear',
+          created: c.createdAt,
+          text: c.body,
+        })),
+      };
+    },
+    async whoAmI(signal?: AbortSignal): Promise<string> {
+      const res = await http.json(
+        { method: 'POST', path: '', body: { query: VIEWER_QUERY, operationName: 'CustomerContextViewer' }, idempotent: true, signal },
+        viewerSchema,
+      );
+      const v = res.data.viewer;
+      return v.email ? `${v.name} <${v.email}>` : v.name;
+    },
+  };
+}

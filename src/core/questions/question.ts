@@ -1,0 +1,91 @@
+// A question to sales: what the developer typed plus the full context it was asked in.
+import * as z from 'zod/mini';
+
+/** Where a question can go (setting `questions.routes`). */
+export const RouteNames = ['crm', 'ticketComment', 'slack', 'teams', 'email'] as const;
+export type RouteName = (typeof RouteNames)[number];
+
+/** The deal a question is about, as captured when it was asked (snapshot, not a live reference). */
+export const QuestionDeal = z.object({
+  id: z.string(),
+  customer: z.string(),
+  amount: z.optional(z.number()),
+  currency: z.optional(z.string()),
+  stage: z.optional(z.string()),
+  url: z.optional(z.string()),
+  owner: z.optional(
+    z.object({
+      name: z.string(),
+      email: z.optional(z.string()),
+      slackId: z.optional(z.string()),
+      crmId: z.optional(z.string()),
+    }),
+  ),
+});
+export type QuestionDeal = z.infer<typeof QuestionDeal>;
+
+/** A selected code excerpt attached to a question. */
+export const CodeExcerpt = z.object({
+  /** Path relative to the repository root. */
+  file: z.string(),
+  startLine: z.number(),
+  endLine: z.number(),
+  text: z.string(),
+  language: z.optional(z.string()),
+});
+export type CodeExcerpt = z.infer<typeof CodeExcerpt>;
+
+/** Everything a route needs to build its message. Persisted in the outbox; contains no secret. */
+export const Question = z.object({
+  /** UUID v4; also the idempotency key embedded in every message. */
+  id: z.string(),
+  /** ISO timestamp. */
+  createdAt: z.string(),
+  text: z.string(),
+  ticket: z.object({ key: z.string(), title: z.optional(z.string()), url: z.optional(z.string()) }),
+  deals: z.array(QuestionDeal),
+  branch: z.optional(z.string()),
+  repository: z.optional(z.string()),
+  author: z.object({ name: z.optional(z.string()), email: z.optional(z.string()) }),
+  excerpt: z.optional(CodeExcerpt),
+});
+export type Question = z.infer<typeof Question>;
+
+/** Largest question we accept (Slack section text limit is 3000; Jira/CRM bodies far more). */
+export const MaxQuestionLength = 4000;
+export const MaxExcerptLines = 60;
+
+/** Why a question cannot be sent as it is; undefined when it can. */
+export function questionProblem(text: string, deals: readonly QuestionDeal[], routes: readonly RouteName[]): string | undefined {
+  if (!text.trim()) return 'Type a question first.';
+  if (text.length > MaxQuestionLength) return `The question is ${text.length} characters long; the limit is ${MaxQuestionLength}.`;
+  if (routes.length === 0) return 'No route is configured: set customerContext.questions.routes (e.g. ["crm"]).';
+  const needsOwner = routes.some((r) => r === 'crm' || r === 'email');
+  if (needsOwner && !deals.some((d) => d.owner && (d.owner.email || d.owner.crmId || d.owner.name))) {
+    return deals.length === 0
+      ? 'This ticket has no linked deal, so there is no sales owner to ask.'
+      : 'None of the linked deals has a sales owner to send the question to.';
+  }
+  return undefined;
+}
+
+/** Recipients shown to the developer and written to the inbox: owner e-mails (or names), de-duplicated. */
+export function recipients(deals: readonly QuestionDeal[]): string[] {
+  const out = new Set<string>();
+  for (const d of deals) {
+    const who = d.owner?.email ?? d.owner?.name;
+    if (who) out.add(who);
+  }
+  return [...out];
+}
+
+/** Trims a selection to MaxExcerptLines so a question never carries a whole file. */
+export function clipExcerpt(excerpt: CodeExcerpt): CodeExcerpt {
+  const lines = excerpt.text.split(/\r?\n/);
+  if (lines.length <= MaxExcerptLines) return excerpt;
+  return {
+    ...excerpt,
+    endLine: excerpt.startLine + MaxExcerptLines - 1,
+    text: lines.slice(0, MaxExcerptLines).join('\n'),
+  };
+}

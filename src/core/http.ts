@@ -93,7 +93,7 @@ export interface HttpClient {
   json<T>(req: HttpRequest, schema: Schema<T>): Promise<T>;
 }
 
-/** The option bits a provider module supplies; the VS Code layer adds timeouts and the transport. */
+/** The option bits a provider module supplies; the VS Code layer adds transport and timeouts. */
 export type ProviderHttpOptions = Pick<
   HttpClientOptions,
   | 'provider'
@@ -110,7 +110,7 @@ export type ProviderHttpOptions = Pick<
 /** Where a token comes from: the value itself, or a lazy lookup (SecretStorage, environment). */
 export type TokenSource = string | (() => Promise<string | undefined>);
 
-/** A transport failure (no HTTP status); `code` is Node's/axios' code, e.g. ECONNREFUSED, ETIMEDOUT. */
+/** A transport failure (no HTTP status); `code` is Node's or axios' code, e.g. ECONNREFUSED. */
 export class TransportError extends Error {
   override readonly name = 'TransportError';
   constructor(
@@ -173,10 +173,8 @@ export function isLoopbackHost(hostname: string): boolean {
 export function checkBaseUrl(provider: string, baseUrl: string, setting?: string): URL {
   const where = setting ? ` Set ${setting}` : '';
   const fail = (problem: string, fix: string): never => {
-    throw new ProviderError('notConfigured', `${provider}: ${problem}.${where ? `${where} ${fix}.` : ''}`, {
-      provider,
-      where: setting,
-    });
+    const message = `${provider}: ${problem}.${where ? `${where} ${fix}.` : ''}`;
+    throw new ProviderError('notConfigured', message, { provider, where: setting });
   };
   const raw = baseUrl.trim();
   if (!raw) return fail('no URL is configured', 'to the service URL');
@@ -187,11 +185,14 @@ export function checkBaseUrl(provider: string, baseUrl: string, setting?: string
     return fail(`"${raw.slice(0, 100)}" is not a valid URL`, 'to a full https:// URL');
   }
   // Never echo userinfo back: it is a credential.
-  if (url.username || url.password) return fail('the URL must not contain a user name or password', 'without them');
+  if (url.username || url.password) {
+    return fail('the URL must not contain a user name or password', 'without them');
+  }
   const shown = `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
   if (url.protocol === 'http:') {
     if (!isLoopbackHost(url.hostname)) {
-      return fail(`${shown} uses plain http://, allowed only for 127.0.0.1, ::1 and localhost`, 'to an https:// URL');
+      const problem = `${shown} uses plain http://, allowed only for 127.0.0.1, ::1 and localhost`;
+      return fail(problem, 'to an https:// URL');
     }
   } else if (url.protocol !== 'https:') {
     return fail(`${shown} is not an https:// URL`, 'to an https:// URL');
@@ -285,13 +286,20 @@ function decode(res: HttpResponse): Decoded {
   } catch (e) {
     const type = res.headers['content-type'] ?? '';
     const html = /html/i.test(type) || /^\s*</.test(text);
-    return { data: text, text, problem: html ? 'html' : 'malformed', parseError: (e as Error).message };
+    const parseError = (e as Error).message;
+    return { data: text, text, problem: html ? 'html' : 'malformed', parseError };
   }
 }
 
-function htmlTitle(text: string): string | undefined {
-  const m = /<title[^>]*>([^<]*)<\/title>/i.exec(text);
-  return m?.[1]?.trim() || undefined;
+/** `an HTML page ("502 Bad Gateway") instead of JSON`: the title usually says who answered. */
+function htmlPage(text: string | undefined): string {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text ?? '')?.[1]?.trim();
+  return `an HTML page${title ? ` ("${clip(title)}")` : ''} instead of JSON`;
+}
+
+function size(bytes: number): string {
+  const mb = 1024 * 1024;
+  return bytes >= mb ? `${Math.round(bytes / mb)} MB` : `${Math.ceil(bytes / 1024)} KB`;
 }
 
 function kindForStatus(status: number): ProviderErrorKind | undefined {
@@ -309,10 +317,10 @@ function kindForStatus(status: number): ProviderErrorKind | undefined {
 function transportProblem(code: string, timeoutMs: number): { text: string; retry: boolean } {
   switch (code) {
     case 'ECONNREFUSED':
-      return { text: 'the connection was refused (is the service running and the URL right?)', retry: true };
+      return { text: 'the connection was refused (wrong URL, or service down?)', retry: true };
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return { text: 'the host name could not be resolved (offline, or a typo in the URL?)', retry: true };
+      return { text: 'the host name could not be resolved (offline, or a typo?)', retry: true };
     case 'ECONNRESET':
     case 'EPIPE':
     case 'ERR_BAD_RESPONSE':
@@ -327,7 +335,8 @@ function transportProblem(code: string, timeoutMs: number): { text: string; retr
     default:
       if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code)) {
         // Retrying cannot fix a certificate, and disabling verification must never be the advice.
-        return { text: `the TLS certificate was not accepted (${code}); check the URL and any proxy`, retry: false };
+        const text = `the TLS certificate was not accepted (${code}); check the URL and any proxy`;
+        return { text, retry: false };
       }
       return { text: `the request failed (${code || 'network error'})`, retry: true };
   }
@@ -375,7 +384,8 @@ export function createHttpClient(transport: HttpTransport, options: HttpClientOp
     baseError = e as ProviderError;
   }
 
-  const cancelled = () => new ProviderError('cancelled', `${provider}: request cancelled.`, { provider });
+  const cancelled = () =>
+    new ProviderError('cancelled', `${provider}: request cancelled.`, { provider });
 
   function buildUrl(b: URL, req: HttpRequest): URL {
     const path = req.path;
@@ -384,16 +394,20 @@ export function createHttpClient(transport: HttpTransport, options: HttpClientOp
       url = new URL(path, b);
     } else {
       const basePath = b.pathname.replace(/\/+$/, '');
-      url = new URL(b.origin + basePath + (path === '' || path.startsWith('/') ? path : `/${path}`));
+      const rel = path === '' || path.startsWith('/') ? path : `/${path}`;
+      url = new URL(b.origin + basePath + rel);
     }
     if (url.origin !== b.origin) {
       throw new ProviderError(
         'badRequest',
-        `${provider}: refused to send a request to ${url.origin}; this client only talks to ${b.origin}.`,
+        `${provider}: refused to send a request to ${url.origin}; ` +
+          `this client only talks to ${b.origin}.`,
         { provider },
       );
     }
-    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(req.query ?? {})) {
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    }
     return url;
   }
 
@@ -403,9 +417,8 @@ export function createHttpClient(transport: HttpTransport, options: HttpClientOp
       return await options.auth();
     } catch (e) {
       if (e instanceof ProviderError) throw e;
-      throw new ProviderError('auth', `${provider}: the API token could not be read. Set a new API token.`, {
-        provider,
-      });
+      const message = `${provider}: the API token could not be read. Set a new API token.`;
+      throw new ProviderError('auth', message, { provider });
     }
   }
 
@@ -427,8 +440,7 @@ export function createHttpClient(transport: HttpTransport, options: HttpClientOp
       vendor = undefined;
     }
     if (!vendor && decoded.problem === 'html') {
-      const title = htmlTitle(decoded.text ?? '');
-      vendor = `an HTML page${title ? ` ("${clip(title)}")` : ''} instead of JSON`;
+      vendor = htmlPage(decoded.text);
     } else if (!vendor && typeof decoded.data === 'string' && decoded.data.trim()) {
       vendor = decoded.data;
     }
@@ -444,7 +456,9 @@ export function createHttpClient(transport: HttpTransport, options: HttpClientOp
       } catch {
         /* an unparsable Location is simply not shown */
       }
-      advice = `Redirect${where} refused: credentials are only sent to ${base?.origin}. Check the URL setting.`;
+      advice =
+        `Redirect${where} refused: credentials are only sent to ${base?.origin}. ` +
+        'Check the URL setting.';
       vendor = undefined;
     } else if (kind === 'rateLimited' && retryAt !== undefined) {
       advice = `Rate limited; try again in ${seconds(retryAt - now())}.`;
@@ -473,9 +487,11 @@ export function createHttpClient(transport: HttpTransport, options: HttpClientOp
     const signal = outer ? AbortSignal.any([outer, deadline.signal]) : deadline.signal;
     const attempts = read ? maxAttempts : 1;
     const timedOut = () =>
-      new ProviderError('offline', `${provider}: no complete answer within ${seconds(deadlineMs)}. Check the network connection.`, {
-        provider,
-      });
+      new ProviderError(
+        'offline',
+        `${provider}: no complete answer within ${seconds(deadlineMs)}. ${ADVICE.offline}`,
+        { provider },
+      );
     // Waits before the next attempt, or reports why it will not.
     const waitOrGiveUp = async (delay: number, error: ProviderError): Promise<void> => {
       if (delay > maxRetryDelayMs || now() + delay > deadlineAt) throw error;
@@ -492,7 +508,8 @@ export function createHttpClient(transport: HttpTransport, options: HttpClientOp
         if (outer?.aborted) throw cancelled();
         let res: HttpResponse;
         try {
-          res = await transport({ method, url: url.href, headers, body, signal, timeoutMs, maxBytes });
+          const attemptReq = { method, url: url.href, headers, body, signal, timeoutMs, maxBytes };
+          res = await transport(attemptReq);
         } catch (e) {
           if (outer?.aborted) throw cancelled();
           if (deadline.signal.aborted) throw timedOut();
@@ -501,13 +518,14 @@ export function createHttpClient(transport: HttpTransport, options: HttpClientOp
           if (c === TOO_LARGE) {
             throw new ProviderError(
               'invalidResponse',
-              `${provider}: the answer is larger than ${Math.round(maxBytes / 1024 / 1024)} MB and was not read.`,
+              `${provider}: the answer is larger than ${size(maxBytes)} and was not read.`,
               { provider },
             );
           }
           if (c === CANCELED) throw cancelled();
           const p = transportProblem(c, timeoutMs);
-          const err = new ProviderError('offline', `${provider}: ${p.text}. ${ADVICE.offline}`, { provider });
+          const message = `${provider}: ${p.text}. ${ADVICE.offline}`;
+          const err = new ProviderError('offline', message, { provider });
           if (!p.retry || attempt >= attempts) throw err;
           await waitOrGiveUp(backoff(attempt), err);
           continue;
@@ -529,12 +547,11 @@ export function createHttpClient(transport: HttpTransport, options: HttpClientOp
           if (decoded.problem) {
             const what =
               decoded.problem === 'html'
-                ? `an HTML page${htmlTitle(decoded.text ?? '') ? ` ("${clip(htmlTitle(decoded.text ?? '') ?? '')}")` : ''} instead of JSON — is the URL the API address, or is a proxy or login page answering?`
+                ? `${htmlPage(decoded.text)} — is the URL the API address, ` +
+                  'or is a proxy or login page answering?'
                 : `malformed JSON (${clip(decoded.parseError ?? 'parse error')})`;
-            throw new ProviderError('invalidResponse', `${provider}: HTTP ${res.status} with ${what}`, {
-              provider,
-              status: res.status,
-            });
+            const message = `${provider}: HTTP ${res.status} with ${what}`;
+            throw new ProviderError('invalidResponse', message, { provider, status: res.status });
           }
           return view;
         }
@@ -552,7 +569,8 @@ export function createHttpClient(transport: HttpTransport, options: HttpClientOp
         }
         const error = statusError(kind, res, decoded, secrets);
         if (!retryable || attempt >= attempts) throw error;
-        await waitOrGiveUp(hinted !== undefined ? Math.max(0, hinted - now()) : backoff(attempt), error);
+        const delay = hinted !== undefined ? Math.max(0, hinted - now()) : backoff(attempt);
+        await waitOrGiveUp(delay, error);
       }
     } finally {
       clearTimeout(timer);
@@ -565,7 +583,7 @@ export function createHttpClient(transport: HttpTransport, options: HttpClientOp
     return new Promise<HttpResponse>((resolve, reject) => {
       const onAbort = () => {
         entry.waiters--;
-        // The last interested caller left: stop the shared request and let a new caller start afresh.
+        // The last caller left: stop the shared request and let a new caller start afresh.
         if (entry.waiters === 0) {
           for (const [k, e] of inflight) if (e === entry) inflight.delete(k);
           entry.controller.abort();
@@ -621,7 +639,7 @@ export function createHttpClient(transport: HttpTransport, options: HttpClientOp
       const done = () => {
         if (inflight.get(key) === created) inflight.delete(key);
       };
-      // The shared promise may reject with no one left waiting; that must not be an unhandled rejection.
+      // The shared promise may reject with no one waiting: that must not be an unhandled rejection.
       promise.then(done, done);
     }
     return wait(entry, req.signal);
@@ -636,9 +654,10 @@ export function createHttpClient(transport: HttpTransport, options: HttpClientOp
       const parsed = schema.safeParse(res.data);
       if (parsed.success) return parsed.data;
       const problems = validationProblems(parsed.error, res.data);
+      const from = req.path.split('?')[0] || 'the API';
       throw new ProviderError(
         'invalidResponse',
-        `${provider}: unexpected answer from ${req.path.split('?')[0] || 'the API'}: ${summarizeProblems(problems)}`,
+        `${provider}: unexpected answer from ${from}: ${summarizeProblems(problems)}`,
         { provider, status: res.status, where: problems[0]?.path },
       );
     },

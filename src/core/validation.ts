@@ -60,7 +60,8 @@ function describe(issue: Issue, data: unknown): string {
 export function validationProblems(error: { issues: readonly unknown[] }, data: unknown): ValidationProblem[] {
   return (error.issues as Issue[]).map((issue) => ({
     path: formatPath(issue.path),
-    message: issue.code === 'custom' && issue.message ? issue.message : describe(issue, data),
+    // zod/mini's default message is a bare 'Invalid input'; a schema's own message is more precise.
+    message: issue.message && issue.message !== 'Invalid input' ? issue.message : describe(issue, data),
   }));
 }
 

@@ -1,6 +1,6 @@
 // What the sidebar, the status bar and the summary show, derived from the session's state by pure
 // functions. The webview receives SidebarState (already formatted strings) and only renders it.
-import { formatAmount, formatDate, formatTimestamp, relativeDay, totalsByCurrency } from './format';
+import { Hidden, formatAmount, formatDate, formatTimestamp, relativeDay, totalsByCurrency } from './format';
 import type { ProviderErrorKind } from './errors';
 import type { Deal, TicketContext } from './model';
 import type { ValidationProblem } from './validation';
@@ -161,7 +161,10 @@ function earliest(deals: readonly Deal[]): string | undefined {
 
 /** Formatted totals per currency (never summed across currencies). */
 export function totalTexts(deals: readonly Deal[], p: Presentation, compact = false): string[] {
-  return totalsByCurrency(deals).map(
+  const totals = totalsByCurrency(deals);
+  // Several hidden totals would still tell how many currencies are at stake: one mask says nothing.
+  if (p.privacy) return totals.length ? [Hidden] : [];
+  return totals.map(
     (t) => formatAmount(t.amount, t.currency || undefined, { locale: p.locale, hidden: p.privacy, compact }) ?? '',
   );
 }

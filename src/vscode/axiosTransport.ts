@@ -1,5 +1,5 @@
-// The one place axios is used at run time: performs a single attempt for src/core/http.ts. No 'vscode'
-// import here, so unit tests drive real axios against fake servers on 127.0.0.1.
+// The one place axios is used at run time: one attempt for src/core/http.ts. No 'vscode' import
+// here, so unit tests drive real axios against fake servers on 127.0.0.1.
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import {
   CANCELED,
@@ -22,11 +22,15 @@ function lowerCaseHeaders(headers: AxiosResponse['headers']): Record<string, str
 
 /** Maps an axios failure to a TransportError whose `code` src/core/http.ts classifies. */
 function toTransportError(e: unknown, req: TransportRequest): TransportError {
-  if (axios.isCancel(e) || req.signal.aborted) return new TransportError(CANCELED, 'request aborted');
+  if (axios.isCancel(e) || req.signal.aborted) {
+    return new TransportError(CANCELED, 'request aborted');
+  }
   const err = e as { code?: unknown; message?: unknown; cause?: { code?: unknown } };
   const message = typeof err.message === 'string' ? err.message : String(e);
-  if (/maxContentLength|maxBodyLength/i.test(message)) return new TransportError(TOO_LARGE, message);
-  // axios wraps socket errors; the Node code (ECONNRESET, ENOTFOUND…) may sit on the error or its cause.
+  if (/maxContentLength|maxBodyLength/i.test(message)) {
+    return new TransportError(TOO_LARGE, message);
+  }
+  // axios wraps socket errors: the Node code (ECONNRESET…) is on the error or on its cause.
   const code =
     (typeof err.code === 'string' && err.code !== 'ERR_BAD_RESPONSE' ? err.code : undefined) ??
     (typeof err.cause?.code === 'string' ? err.cause.code : undefined) ??
@@ -56,7 +60,11 @@ export function axiosTransport(instance: AxiosInstance = axios.create()): HttpTr
         responseType: 'text',
         responseEncoding: 'utf8',
         transformResponse: [(data: unknown) => data],
-        transitional: { silentJSONParsing: false, forcedJSONParsing: false, clarifyTimeoutError: true },
+        transitional: {
+          silentJSONParsing: false,
+          forcedJSONParsing: false,
+          clarifyTimeoutError: true,
+        },
         decompress: true,
         // A loopback address never goes through a proxy (tests, local fakes).
         ...(isLoopbackHost(new URL(req.url).hostname) ? { proxy: false as const } : {}),

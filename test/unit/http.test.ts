@@ -58,7 +58,8 @@ describe('createHttpClient over axios', () => {
   afterEach(() => server.stop());
 
   it('returns parsed JSON and sends auth, Accept and query parameters', async () => {
-    const res = await client().request({ path: '/api/thing', query: { q: 'a b', skip: undefined } });
+    const query = { q: 'a b', skip: undefined };
+    const res = await client().request({ path: '/api/thing', query });
     assert.equal(res.status, 200);
     assert.deepEqual(res.data, { ok: true, q: 'a b' });
     assert.equal(server.requests.length, 1);
@@ -93,29 +94,27 @@ describe('createHttpClient over axios', () => {
     ];
     for (const [status, kind] of cases) {
       it(`${status} → ${kind}, sent once, vendor message in the text`, async () => {
-        server.inject({ type: 'reply', reply: { status, json: { errorMessages: [`vendor says ${status}`] } } }, 5);
+        const json = { errorMessages: [`vendor says ${status}`] };
+        server.inject({ type: 'reply', reply: { status, json } }, 5);
         const e = await rejects(client().request({ path: '/api/thing' }), kind);
         assert.equal(server.requests.length, 1);
         assert.equal(e.details.status, status);
         assert.equal(e.details.vendorMessage, `vendor says ${status}`);
-        assert.ok(e.message.startsWith(`Jira: HTTP ${status} — vendor says ${status}.`), e.message);
+        const head = `Jira: HTTP ${status} — vendor says ${status}.`;
+        assert.ok(e.message.startsWith(head), e.message);
       });
     }
 
     it('401 says what to do', async () => {
-      server.inject({
-        type: 'reply',
-        reply: { status: 401, json: { errorMessages: ['Client must be authenticated to access this resource.'] } },
-      });
+      const vendor = 'Client must be authenticated to access this resource.';
+      server.inject({ type: 'reply', reply: { status: 401, json: { errorMessages: [vendor] } } });
       const e = await rejects(client().request({ path: '/api/thing' }), 'auth');
-      assert.equal(
-        e.message,
-        'Jira: HTTP 401 — Client must be authenticated to access this resource. Set a new API token.',
-      );
+      assert.equal(e.message, `Jira: HTTP 401 — ${vendor} Set a new API token.`);
     });
 
-    it('uses a plain-text error body as the vendor message and falls back to the reason phrase', async () => {
-      server.inject({ type: 'reply', reply: { status: 401, raw: 'Client must be authenticated.' } });
+    it('uses a plain-text error body as vendor message, else the reason phrase', async () => {
+      const raw = 'Client must be authenticated.';
+      server.inject({ type: 'reply', reply: { status: 401, raw } });
       const e1 = await rejects(client().request({ path: '/api/thing' }), 'auth');
       assert.match(e1.message, /HTTP 401 — Client must be authenticated\. Set a new API token\./);
       server.inject({ type: 'reply', reply: { status: 404 } });
@@ -124,14 +123,18 @@ describe('createHttpClient over axios', () => {
     });
 
     it('never puts the credential in a message, even when the vendor echoes it', async () => {
-      server.inject({ type: 'reply', reply: { status: 400, json: { errorMessages: [`bad key Bearer ${TOKEN}`] } } });
+      const json = { errorMessages: [`bad key Bearer ${TOKEN}`] };
+      server.inject({ type: 'reply', reply: { status: 400, json } });
       const e = await rejects(client().request({ path: '/api/thing' }), 'badRequest');
       assert.match(e.message, /bad key •••\./);
     });
 
     it('a 403 the vendor marks as a rate limit is rateLimited and retried', async () => {
-      server.inject({ type: 'reply', reply: { status: 403, headers: { 'x-ratelimit-remaining': '0' } } });
-      const c = client({ isRateLimited: (r) => r.status === 403 && r.headers['x-ratelimit-remaining'] === '0' });
+      const headers = { 'x-ratelimit-remaining': '0' };
+      server.inject({ type: 'reply', reply: { status: 403, headers } });
+      const c = client({
+        isRateLimited: (r) => r.status === 403 && r.headers['x-ratelimit-remaining'] === '0',
+      });
       const res = await c.request({ path: '/api/thing' });
       assert.equal(res.status, 200);
       assert.equal(server.requests.length, 2);
@@ -155,10 +158,11 @@ describe('createHttpClient over axios', () => {
     });
 
     it('429 without Retry-After uses the vendor reset header', async () => {
-      server.inject({ type: 'reply', reply: { status: 429, headers: { 'X-RateLimit-Reset': '2026-03-02T10:00Z' } } });
+      const headers = { 'X-RateLimit-Reset': '2026-03-02T10:00Z' };
+      server.inject({ type: 'reply', reply: { status: 429, headers } });
       const c = client({
         now: () => NOW - 7000,
-        rateLimitReset: (h) => (h['x-ratelimit-reset'] ? Date.parse(h['x-ratelimit-reset']) : undefined),
+        rateLimitReset: (h) => Date.parse(h['x-ratelimit-reset'] ?? ''),
       });
       await c.request({ path: '/api/thing' });
       assert.deepEqual(delays, [7000]);
@@ -171,7 +175,7 @@ describe('createHttpClient over axios', () => {
       assert.equal(server.requests.length, 3);
     });
 
-    it('429 asking for longer than maxRetryDelayMs throws rateLimited with retryAt, without waiting', async () => {
+    it('429 asking for more than maxRetryDelayMs → rateLimited with retryAt, no wait', async () => {
       server.inject({ type: 'reply', reply: { status: 429, headers: { 'Retry-After': '120' } } });
       const e = await rejects(client().request({ path: '/api/thing' }), 'rateLimited');
       assert.equal(e.details.retryAt, NOW + 120_000);
@@ -196,7 +200,8 @@ describe('createHttpClient over axios', () => {
     });
 
     it('500 three times → server after 3 attempts', async () => {
-      server.inject({ type: 'reply', reply: { status: 500, json: { errorMessages: ['boom'] } } }, 5);
+      const json = { errorMessages: ['boom'] };
+      server.inject({ type: 'reply', reply: { status: 500, json } }, 5);
       const e = await rejects(client().request({ path: '/api/thing' }), 'server');
       assert.equal(server.requests.length, 3);
       assert.deepEqual(delays, [250, 500]);
@@ -213,7 +218,8 @@ describe('createHttpClient over axios', () => {
       server.inject({ type: 'reply', reply: { status: 500 } });
       await rejects(client().request({ method: 'POST', path: '/api/thing', body: {} }), 'server');
       server.inject({ type: 'reply', reply: { status: 429, headers: { 'Retry-After': '1' } } });
-      const e = await rejects(client().request({ method: 'POST', path: '/api/thing', body: {} }), 'rateLimited');
+      const post = client().request({ method: 'POST', path: '/api/thing', body: {} });
+      const e = await rejects(post, 'rateLimited');
       assert.equal(e.details.retryAt, NOW + 1000);
       assert.equal(server.requests.length, 2);
       assert.deepEqual(delays, []);
@@ -221,7 +227,8 @@ describe('createHttpClient over axios', () => {
 
     it('an idempotent POST (GraphQL query) is retried', async () => {
       server.inject({ type: 'reply', reply: { status: 502 } });
-      const res = await client().request({ method: 'POST', path: '/api/thing', body: {}, idempotent: true });
+      const req = { method: 'POST', path: '/api/thing', body: {}, idempotent: true } as const;
+      const res = await client().request(req);
       assert.equal(res.status, 201);
       assert.equal(server.requests.length, 2);
     });
@@ -229,22 +236,24 @@ describe('createHttpClient over axios', () => {
 
   describe('bodies that are not what was asked for', () => {
     it('malformed JSON → invalidResponse saying so', async () => {
-      server.inject({ type: 'reply', reply: { raw: '{"ok": tru', headers: { 'content-type': 'application/json' } } });
+      const headers = { 'content-type': 'application/json' };
+      server.inject({ type: 'reply', reply: { raw: '{"ok": tru', headers } });
       const e = await rejects(client().request({ path: '/api/thing' }), 'invalidResponse');
       assert.match(e.message, /malformed JSON/);
       assert.equal(server.requests.length, 1);
     });
 
     it('an HTML page with 200 → invalidResponse naming HTML', async () => {
-      const html = '<!DOCTYPE html><html><head><title>Log in - Jira</title></head><body>…</body></html>';
-      server.inject({ type: 'reply', reply: { raw: html, headers: { 'content-type': 'text/html' } } });
+      const raw = '<!DOCTYPE html><html><head><title>Log in - Jira</title></head></html>';
+      server.inject({ type: 'reply', reply: { raw, headers: { 'content-type': 'text/html' } } });
       const e = await rejects(client().request({ path: '/api/thing' }), 'invalidResponse');
       assert.match(e.message, /HTML page \("Log in - Jira"\) instead of JSON/);
     });
 
     it('an HTML error page with 502 → retried, then server mentioning the page', async () => {
-      const html = '<html><head><title>502 Bad Gateway</title></head><body><h1>nginx</h1></body></html>';
-      server.inject({ type: 'reply', reply: { status: 502, raw: html, headers: { 'content-type': 'text/html' } } }, 3);
+      const raw = '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>';
+      const headers = { 'content-type': 'text/html' };
+      server.inject({ type: 'reply', reply: { status: 502, raw, headers } }, 3);
       const e = await rejects(client().request({ path: '/api/thing' }), 'server');
       assert.equal(server.requests.length, 3);
       assert.match(e.message, /HTTP 502 — an HTML page \("502 Bad Gateway"\) instead of JSON/);
@@ -257,14 +266,17 @@ describe('createHttpClient over axios', () => {
 
     it('a body over maxBytes → invalidResponse, not retried', async () => {
       server.inject({ type: 'reply', reply: { json: { big: 'x'.repeat(50_000) } } }, 3);
-      const e = await rejects(client({ maxBytes: 10_000 }).request({ path: '/api/thing' }), 'invalidResponse');
+      const big = client({ maxBytes: 10_000 }).request({ path: '/api/thing' });
+      const e = await rejects(big, 'invalidResponse');
       assert.match(e.message, /larger than/);
       assert.equal(server.requests.length, 1);
     });
 
     it('json() validates and names the JSON path of a mismatch', async () => {
-      const schema = z.looseObject({ ok: z.boolean(), items: z.array(z.looseObject({ id: z.string() })) });
-      server.inject({ type: 'reply', reply: { json: { ok: true, items: [{ id: 'a' }, { id: 7 }] } } });
+      const item = z.looseObject({ id: z.string() });
+      const schema = z.looseObject({ ok: z.boolean(), items: z.array(item) });
+      const json = { ok: true, items: [{ id: 'a' }, { id: 7 }] };
+      server.inject({ type: 'reply', reply: { json } });
       const e = await rejects(client().json({ path: '/api/thing' }, schema), 'invalidResponse');
       assert.match(e.message, /items\[1\]\.id: expected string, got number/);
       assert.equal(e.details.where, 'items[1].id');
@@ -278,14 +290,16 @@ describe('createHttpClient over axios', () => {
     it('a slow server → offline after the idle timeout', async () => {
       server.inject({ type: 'delay', ms: 1500 });
       const started = Date.now();
-      const e = await rejects(client({ timeoutMs: 300, maxAttempts: 1 }).request({ path: '/api/thing' }), 'offline');
+      const c = client({ timeoutMs: 300, maxAttempts: 1 });
+      const e = await rejects(c.request({ path: '/api/thing' }), 'offline');
       const took = Date.now() - started;
       assert.ok(took >= 250 && took < 1000, `took ${took} ms`);
       assert.match(e.message, /no answer within 0.3 s/);
     });
 
     it('a trickling body is stopped by the total deadline', async () => {
-      server.inject({ type: 'trickle', bytesPerSecond: 20, reply: { json: { data: 'y'.repeat(500) } } });
+      const reply = { json: { data: 'y'.repeat(500) } };
+      server.inject({ type: 'trickle', bytesPerSecond: 20, reply });
       const started = Date.now();
       const e = await rejects(
         client({ timeoutMs: 300, deadlineMs: 700 }).request({ path: '/api/thing' }),
@@ -328,7 +342,8 @@ describe('createHttpClient over axios', () => {
     });
 
     it('an already aborted signal sends nothing', async () => {
-      await rejects(client().request({ path: '/api/thing', signal: AbortSignal.abort() }), 'cancelled');
+      const signal = AbortSignal.abort();
+      await rejects(client().request({ path: '/api/thing', signal }), 'cancelled');
       assert.equal(server.requests.length, 0);
     });
 
@@ -346,7 +361,8 @@ describe('createHttpClient over axios', () => {
     it('concurrent identical GETs make one request', async () => {
       server.inject({ type: 'delay', ms: 50 });
       const c = client();
-      const all = await Promise.all([1, 2, 3].map(() => c.request({ path: '/api/thing', query: { q: 'x' } })));
+      const get = () => c.request({ path: '/api/thing', query: { q: 'x' } });
+      const all = await Promise.all([get(), get(), get()]);
       assert.equal(server.requests.length, 1);
       for (const r of all) assert.deepEqual(r.data, { ok: true, q: 'x' });
       // Once settled, the next call goes to the server again.
@@ -358,7 +374,8 @@ describe('createHttpClient over axios', () => {
       let n = 0;
       const c = client({ auth: async () => ({ Authorization: `Bearer user-token-${n++}` }) });
       await Promise.all([c.request({ path: '/api/thing' }), c.request({ path: '/api/thing' })]);
-      await Promise.all([client().request({ path: '/api/thing' }), client().request({ path: '/api/thing?q=1' })]);
+      const d = client();
+      await Promise.all([d.request({ path: '/api/thing' }), d.request({ path: '/api/thing?q=1' })]);
       assert.equal(server.requests.length, 4);
     });
 
@@ -376,12 +393,13 @@ describe('createHttpClient over axios', () => {
   });
 
   describe('origin safety', () => {
-    it('a redirect to another origin is not followed; its server never sees the token', async () => {
+    it('a redirect to another origin is not followed; that server sees nothing', async () => {
       const other = new FakeServer('other');
       other.on('GET', '/steal', () => ({ json: {} }));
       const otherUrl = await other.start();
       try {
-        server.inject({ type: 'reply', reply: { status: 302, headers: { Location: `${otherUrl}/steal` } } });
+        const headers = { Location: `${otherUrl}/steal` };
+        server.inject({ type: 'reply', reply: { status: 302, headers } });
         const e = await rejects(client().request({ path: '/api/thing' }), 'badRequest');
         assert.match(e.message, /HTTP 302 — Found\. Redirect to http:\/\/127\.0\.0\.1:\d+ refused/);
         assert.equal(other.requests.length, 0);
@@ -405,7 +423,8 @@ describe('createHttpClient over axios', () => {
     });
 
     it('plain http:// is refused for a non-loopback base URL, naming the setting', async () => {
-      const c = client({ baseUrl: 'http://jira.example.com', baseUrlSetting: 'customerContext.jira.baseUrl' });
+      const baseUrlSetting = 'customerContext.jira.baseUrl';
+      const c = client({ baseUrl: 'http://jira.example.com', baseUrlSetting });
       const e = await rejects(c.request({ path: '/api/thing' }), 'notConfigured');
       assert.match(e.message, /http:\/\/jira\.example\.com uses plain http:\/\//);
       assert.match(e.message, /customerContext\.jira\.baseUrl/);
@@ -427,7 +446,8 @@ describe('createHttpClient over axios', () => {
     it('http://localhost and http://[::1] count as loopback', () => {
       assert.equal(client({ baseUrl: 'http://localhost:9' }).origin, 'http://localhost:9');
       assert.equal(client({ baseUrl: 'http://[::1]:9' }).origin, 'http://[::1]:9');
-      assert.equal(client({ baseUrl: 'https://acme.atlassian.net/' }).origin, 'https://acme.atlassian.net');
+      const cloud = client({ baseUrl: 'https://acme.atlassian.net/' });
+      assert.equal(cloud.origin, 'https://acme.atlassian.net');
     });
   });
 });

@@ -48,6 +48,8 @@ export const Question = z.object({
   repository: z.optional(z.string()),
   author: z.object({ name: z.optional(z.string()), email: z.optional(z.string()) }),
   excerpt: z.optional(CodeExcerpt),
+  /** With the local CRM: the inbox file chosen when the question was asked (never sent anywhere). */
+  localInbox: z.optional(z.string()),
 });
 export type Question = z.infer<typeof Question>;
 

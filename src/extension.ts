@@ -1,0 +1,159 @@
+// Composition root: creates the services, connects them, registers disposables. Nothing else.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { compilePatterns } from './core/branch';
+import { Outbox } from './core/questions/outbox';
+import { Session } from './core/session';
+import type { SidebarState } from './core/viewModel';
+import { ContextKey, OutputChannelName, ViewId } from './shared/ids';
+import { registerCommands, mailOwner, openDeal, openTicket } from './vscode/commands';
+import { folderFor, readSettings } from './vscode/config';
+import { Credentials } from './vscode/credentials';
+import { DataFiles } from './vscode/dataFiles';
+import { GitWatcher } from './vscode/git';
+import { TicketOverrides } from './vscode/overrides';
+import { Presenter } from './vscode/presenter';
+import { buildProviders, dataFilePath } from './vscode/providers';
+import { QuestionService } from './vscode/questionService';
+import { remoteSenders, testConnection } from './vscode/remote';
+import { TokenStore } from './vscode/secrets';
+import { SidebarView } from './vscode/sidebarView';
+import { TicketStatusItem } from './vscode/statusItem';
+
+/** What activate() returns: read by the integration tests, and by anyone scripting VS Code. */
+export interface CustomerContextApi {
+  readonly state: { statusText: string | undefined; sidebar: SidebarState };
+  onDidChangeState: vscode.Event<void>;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<CustomerContextApi> {
+  const log = vscode.window.createOutputChannel(OutputChannelName, { log: true });
+  const dataFiles = new DataFiles(log);
+  const tokens = new TokenStore(context.secrets);
+  const overrides = new TicketOverrides(context.globalState);
+  const git = new GitWatcher(log);
+  const presenter = new Presenter(() => readSettings().settings['privacy.hideAmounts']);
+  let patternCache: { key: string; value: ReturnType<typeof compilePatterns> } | undefined;
+  const folderSettings = (repo?: string) => readSettings(repo ? folderFor(repo) : undefined);
+  const patterns = (repo?: string) => {
+    const s = folderSettings(repo).settings;
+    const key = JSON.stringify(s.ticketPatterns ?? null);
+    if (patternCache?.key !== key) patternCache = { key, value: compilePatterns(s.ticketPatterns) };
+    return { compiled: patternCache.value, projectKeys: s.projectKeys };
+  };
+  const repo = () => session.current().repository;
+  const session: Session = new Session({
+    providers: (repository) => {
+      const folder = folderFor(repository);
+      return buildProviders({ folder, settings: readSettings(folder).settings, dataFiles, tokens });
+    },
+    patterns: () => patterns(repo()),
+    override: (repository, branch) => overrides.get(repository, branch),
+    // `q` is created below; the session asks for questions only after the first git state arrives.
+    questionsFor: (key) => q.questionsFor(key),
+    dataProblems: () => {
+      const r = repo();
+      if (!r) return [];
+      const folder = folderFor(r);
+      const s = readSettings(folder).settings;
+      return s.tracker === 'local' || s.crm === 'local' ? dataFiles.problems(dataFilePath(folder, s)) : [];
+    },
+    settingsProblems: () => [...folderSettings(repo()).problems, ...patterns(repo()).compiled.problems],
+    routes: () => folderSettings(repo()).settings['questions.routes'],
+    ttlMs: () => folderSettings(repo()).settings['cache.ttlSeconds'] * 1000,
+    store: context.globalState,
+    log,
+  });
+  const outbox = new Outbox(path.join(context.globalStorageUri.fsPath, 'outbox'), {
+    owner: `${vscode.env.sessionId}:${process.pid}`,
+    log: (m) => log.info(m),
+  });
+  const q = new QuestionService(outbox, session, git, log, (settings, folder) => remoteSenders({ settings, folder, tokens, log }));
+  const sidebar = new SidebarView(context.extensionUri, session, presenter, {
+    openTicket: () => void openTicket(session),
+    openDeal: (id) => void openDeal(session, id),
+    mailOwner: (id) => void mailOwner(session, id),
+    runAction: (action) => {
+      const commands: Record<typeof action, () => Thenable<unknown>> = {
+        setToken: () => vscode.commands.executeCommand('customerContext.setToken'),
+        configure: () => vscode.commands.executeCommand('customerContext.configure'),
+        refresh: () => vscode.commands.executeCommand('customerContext.refresh'),
+        setTicketForBranch: () => vscode.commands.executeCommand('customerContext.setTicketForBranch'),
+        openSettings: () => vscode.commands.executeCommand('workbench.action.openSettings', 'git.enabled'),
+        openDataFile: () => openDataFile(),
+      };
+      void commands[action]();
+    },
+    sendQuestion: (text, includeSelection) =>
+      vscode.workspace.isTrusted
+        ? q.ask(text, includeSelection)
+        : Promise.resolve({ ok: false, message: 'Questions are not sent from a folder in Restricted Mode. Trust the workspace to send.' }),
+    retryQuestion: (id) => q.retry(id),
+    discardQuestion: (id) => q.discard(id),
+    refresh: () => session.refresh(true),
+  }, log);
+  const status = new TicketStatusItem(session, presenter, () => readSettings().settings['statusBar.showWhenNoTicket']);
+  const credentials = new Credentials(
+    tokens,
+    async (routes) => {
+      for (const r of routes) await outbox.resumeAuth(r);
+      q.kick();
+      session.refresh(true);
+    },
+    () => testConnection({ repository: repo(), tokens, dataFiles, log }),
+  );
+
+  async function openDataFile(): Promise<void> {
+    const r = repo();
+    if (!r) return;
+    const folder = folderFor(r);
+    const file = vscode.Uri.file(dataFilePath(folder, readSettings(folder).settings));
+    await vscode.window.showTextDocument(file);
+  }
+
+  const stateChanged = new vscode.EventEmitter<void>();
+  let selectionTimer: ReturnType<typeof setTimeout> | undefined;
+  context.subscriptions.push(
+    log, dataFiles, tokens, git, presenter, session, q, sidebar, status, stateChanged,
+    vscode.window.registerWebviewViewProvider(ViewId.sidebar, sidebar),
+    git.onDidChange((s) => session.setGitState(s)),
+    dataFiles.onDidChange(() => session.refresh(true)),
+    tokens.onDidChange(() => session.refresh(true)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('customerContext')) session.refresh(false);
+    }),
+    vscode.window.onDidChangeTextEditorSelection((e) => {
+      clearTimeout(selectionTimer);
+      selectionTimer = setTimeout(() => {
+        const sel = e.textEditor.selection;
+        const r = repo();
+        session.setSelection(sel.isEmpty || !r ? undefined : {
+          file: path.relative(r, e.textEditor.document.uri.fsPath) || path.basename(e.textEditor.document.uri.fsPath),
+          startLine: sel.start.line + 1,
+          endLine: sel.end.line + 1,
+        });
+      }, 250);
+    }),
+    session.onDidChange((s) => {
+      void vscode.commands.executeCommand('setContext', ContextKey.hasTicket, !!s.context);
+      stateChanged.fire();
+    }),
+    { dispose: () => clearTimeout(selectionTimer) },
+    ...registerCommands({ session, presenter, sidebar: () => sidebar, questions: q, overrides, credentials, openDataFile }),
+  );
+  // Not awaited: HEAD files are read at once; the Git extension joins in when it is ready.
+  void git.start().then(() => session.setGitState(git.state));
+  q.kick();
+  void q.checkAnswers();
+
+  return {
+    get state() {
+      return { statusText: status.text, sidebar: sidebar.state };
+    },
+    onDidChangeState: stateChanged.event,
+  };
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions; the outbox is on disk already.
+}

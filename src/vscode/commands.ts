@@ -1,0 +1,134 @@
+// Every contributed command, in one table: a missing handler is a compile error.
+import * as vscode from 'vscode';
+import { isTicketKey, normalizeKey } from '../core/branch';
+import { type Session } from '../core/session';
+import { summaryMarkdown } from '../core/viewModel';
+import { CommandId, type CommandName } from '../shared/ids';
+import type { Presenter } from './presenter';
+import type { QuestionService } from './questionService';
+import type { SidebarView } from './sidebarView';
+import type { TicketOverrides } from './overrides';
+import { mailtoFor, openSafely } from './links';
+import type { Credentials } from './credentials';
+
+export interface CommandDeps {
+  session: Session;
+  presenter: Presenter;
+  sidebar: () => SidebarView;
+  questions: QuestionService;
+  overrides: TicketOverrides;
+  credentials: Credentials;
+  openDataFile: () => Promise<void>;
+}
+
+export function openTicket(session: Session): Promise<void> {
+  const ctx = session.current().context;
+  return openSafely(ctx?.ticket.url, `ticket ${ctx?.ticket.key ?? ''}`.trim());
+}
+
+export async function openDeal(session: Session, dealId?: string): Promise<void> {
+  const deals = session.current().context?.deals ?? [];
+  let deal = dealId ? deals.find((d) => d.id === dealId) : undefined;
+  if (!deal && !dealId) {
+    const withUrl = deals.filter((d) => d.url);
+    if (withUrl.length === 0) return void vscode.window.showInformationMessage('No deal with a CRM link for this ticket.');
+    deal = withUrl.length === 1 ? withUrl[0] : (await vscode.window.showQuickPick(
+      withUrl.map((d) => ({ label: d.customer, description: d.stage, deal: d })),
+      { title: 'Open Deal in CRM', placeHolder: 'Which deal?' },
+    ))?.deal;
+  }
+  if (deal) await openSafely(deal.url, `deal of ${deal.customer}`);
+}
+
+export async function mailOwner(session: Session, dealId: string): Promise<void> {
+  const cur = session.current();
+  const deal = cur.context?.deals.find((d) => d.id === dealId);
+  const url = mailtoFor(deal?.owner?.email, `${cur.context?.ticket.key ?? ''}: ${deal?.customer ?? ''}`);
+  await openSafely(url, 'e-mail to the sales owner');
+}
+
+export function registerCommands(d: CommandDeps): vscode.Disposable[] {
+  const handlers: Record<CommandName, (...args: unknown[]) => unknown> = {
+    refresh: () => d.session.refresh(true),
+    askSales: async () => {
+      if (!d.session.current().context) {
+        return vscode.window.showInformationMessage('Customer Context: check out a branch whose ticket has customer context first.');
+      }
+      if (await d.sidebar().openAskForm()) return;
+      // The sidebar cannot be shown (e.g. views hidden by policy): ask in an input box instead.
+      const text = await vscode.window.showInputBox({ title: 'Ask Sales a Clarifying Question', prompt: 'Question', ignoreFocusOut: true });
+      if (text === undefined) return;
+      const result = await d.questions.ask(text, true);
+      if (result.ok) void vscode.window.showInformationMessage(result.message);
+      else void vscode.window.showErrorMessage(result.message);
+    },
+    openTicket: () => openTicket(d.session),
+    openDeal: (dealId?: unknown) => openDeal(d.session, typeof dealId === 'string' ? dealId : undefined),
+    setTicketForBranch: async () => {
+      const cur = d.session.current();
+      if (!cur.repository || !cur.branch) {
+        return vscode.window.showWarningMessage('Customer Context: there is no current branch to set a ticket for.');
+      }
+      const value = await vscode.window.showInputBox({
+        title: `Ticket for branch ${cur.branch}`,
+        prompt: 'Ticket key, e.g. ACME-42 or #123',
+        value: cur.key ?? '',
+        ignoreFocusOut: true,
+        validateInput: (v) => (isTicketKey(v) ? undefined : 'Enter a key like ACME-42 or #123.'),
+      });
+      if (value === undefined) return;
+      await d.overrides.set(cur.repository, cur.branch, normalizeKey(value));
+      d.session.refresh(false);
+    },
+    clearTicketForBranch: async () => {
+      const cur = d.session.current();
+      if (!cur.repository || !cur.branch) return;
+      await d.overrides.set(cur.repository, cur.branch, undefined);
+      d.session.refresh(false);
+    },
+    setToken: (provider?: unknown) => d.credentials.setToken(typeof provider === 'string' ? provider : undefined),
+    signOut: () => d.credentials.signOut(),
+    configure: () => d.credentials.configure(),
+    showQuestions: () => showQuestions(d),
+    copySummary: async () => {
+      const md = summaryMarkdown(d.session.snapshot, d.presenter.current());
+      if (!md) return vscode.window.showInformationMessage('Customer Context: no customer context to copy for this branch.');
+      await vscode.env.clipboard.writeText(md);
+      void vscode.window.showInformationMessage('Customer summary copied as Markdown.');
+    },
+    togglePrivacy: async () => {
+      const cfg = vscode.workspace.getConfiguration('customerContext');
+      const hidden = cfg.get<boolean>('privacy.hideAmounts', false);
+      await cfg.update('privacy.hideAmounts', !hidden, vscode.ConfigurationTarget.Global);
+    },
+  };
+  return (Object.keys(handlers) as CommandName[]).map((name) => vscode.commands.registerCommand(CommandId[name], handlers[name]));
+}
+
+async function showQuestions(d: CommandDeps): Promise<void> {
+  const entries = await d.questions.all();
+  if (entries.length === 0) return void vscode.window.showInformationMessage('No questions to sales yet.');
+  const picked = await vscode.window.showQuickPick(
+    entries.reverse().map((e) => {
+      const item = d.questions.describe(e);
+      return {
+        label: `${e.question.ticket.key}: ${e.question.text.replace(/\s+/g, ' ').slice(0, 80)}`,
+        description: `${item.state} · ${item.createdAt}`,
+        detail: item.answer ? `Answer: ${item.answer.text}` : item.detail,
+        entry: e,
+        item,
+      };
+    }),
+    { title: 'Questions to Sales', matchOnDescription: true, matchOnDetail: true },
+  );
+  if (!picked) return;
+  const actions = ['Copy question', ...(picked.entry.question.ticket.url ? ['Open ticket'] : []), ...(picked.item.state !== 'Answered' && picked.item.state !== 'Sent' ? ['Retry now'] : []), 'Discard'];
+  const action = await vscode.window.showQuickPick(actions, { title: picked.label });
+  if (action === 'Copy question') await vscode.env.clipboard.writeText(picked.entry.question.text);
+  if (action === 'Open ticket') await openSafely(picked.entry.question.ticket.url, 'ticket');
+  if (action === 'Retry now') await d.questions.retry(picked.entry.question.id);
+  if (action === 'Discard') {
+    const sure = await vscode.window.showWarningMessage('Discard this question? It will not be sent.', { modal: true }, 'Discard');
+    if (sure === 'Discard') await d.questions.discard(picked.entry.question.id);
+  }
+}

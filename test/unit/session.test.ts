@@ -1,0 +1,164 @@
+import * as assert from 'node:assert/strict';
+import { DefaultTicketPatterns, compilePatterns } from '../../src/core/branch';
+import { ProviderError } from '../../src/core/errors';
+import type { Ticket } from '../../src/core/model';
+import type { Crm, TicketTracker } from '../../src/core/providers/types';
+import { type GitState, Session, type SessionOptions } from '../../src/core/session';
+import { aDeal, aTicket, memoryStore } from './fakes';
+
+const compiled = compilePatterns(DefaultTicketPatterns);
+
+/** A tracker whose answers the test releases one by one, counting calls. */
+function controllableTracker() {
+  const calls: string[] = [];
+  const waiting: Array<{ key: string; resolve: (t: Ticket) => void; reject: (e: unknown) => void; signal?: AbortSignal }> = [];
+  const tracker: TicketTracker = {
+    kind: 'local',
+    label: 'fake',
+    getTicket: (key, signal) => {
+      calls.push(key);
+      return new Promise((resolve, reject) => waiting.push({ key, resolve, reject, signal }));
+    },
+  };
+  return { tracker, calls, waiting };
+}
+
+const crm: Crm = { kind: 'local', label: 'fake crm', dealsForTicket: async (t) => ({ deals: t.key === 'ACME-42' ? [aDeal()] : [], warnings: [] }) };
+
+function makeSession(tracker: TicketTracker, extra: Partial<SessionOptions> = {}) {
+  return new Session({
+    providers: () => ({ tracker, crm, signature: 'test' }),
+    patterns: () => ({ compiled, projectKeys: [] }),
+    override: () => undefined,
+    questionsFor: async () => [],
+    dataProblems: () => [],
+    settingsProblems: () => [],
+    routes: () => ['crm'],
+    ttlMs: () => 60_000,
+    debounceMs: 5,
+    ...extra,
+  });
+}
+
+const branch = (b: string): GitState => ({ kind: 'branch', repository: '/repo', branch: b });
+const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
+
+describe('session', () => {
+  it('shows the key at once, then the context', async () => {
+    const t = controllableTracker();
+    const s = makeSession(t.tracker);
+    s.setGitState(branch('feature/ACME-42-x'));
+    assert.equal(s.snapshot.status, 'loading');
+    assert.equal(s.snapshot.ticketKey, 'ACME-42');
+    await tick();
+    t.waiting[0].resolve(aTicket());
+    await tick();
+    assert.equal(s.snapshot.status, 'ready');
+    assert.equal(s.snapshot.context?.deals[0].customer, 'Globex LLC');
+    s.dispose();
+  });
+
+  it('costs one fetch for a burst of branch switches and aborts superseded fetches', async () => {
+    const t = controllableTracker();
+    const s = makeSession(t.tracker);
+    for (const b of ['ACME-1-a', 'ACME-2-b', 'ACME-3-c', 'ACME-4-d']) s.setGitState(branch(b));
+    await tick();
+    assert.deepEqual(t.calls, ['ACME-4']);
+    s.setGitState(branch('ACME-5-e'));
+    await tick();
+    assert.equal(t.waiting[0].signal?.aborted, true, 'the ACME-4 fetch is aborted');
+    t.waiting[0].resolve(aTicket({ key: 'ACME-4' })); // a late answer must not win
+    t.waiting[1].resolve(aTicket({ key: 'ACME-5', title: 'five' }));
+    await tick();
+    assert.equal(s.snapshot.context?.ticket.key, 'ACME-5');
+    s.dispose();
+  });
+
+  it('clears the view on a branch without a ticket (never keeps the previous ticket)', async () => {
+    const t = controllableTracker();
+    const s = makeSession(t.tracker);
+    s.setGitState(branch('ACME-42'));
+    await tick();
+    t.waiting[0].resolve(aTicket());
+    await tick();
+    s.setGitState(branch('main'));
+    assert.equal(s.snapshot.status, 'noTicket');
+    assert.equal(s.snapshot.ticketKey, undefined);
+    assert.equal(s.snapshot.context, undefined);
+    s.setGitState({ kind: 'detached', repository: '/repo' });
+    assert.equal(s.snapshot.status, 'detached');
+    s.setGitState({ kind: 'noGit' });
+    assert.equal(s.snapshot.status, 'noGit');
+    s.dispose();
+  });
+
+  it('serves a fresh cached context without fetching, and Refresh forces a fetch', async () => {
+    const t = controllableTracker();
+    const s = makeSession(t.tracker);
+    s.setGitState(branch('ACME-42'));
+    await tick();
+    t.waiting[0].resolve(aTicket());
+    await tick();
+    s.setGitState(branch('main'));
+    s.setGitState(branch('ACME-42'));
+    assert.equal(s.snapshot.status, 'ready');
+    await tick();
+    assert.equal(t.calls.length, 1);
+    s.refresh(true);
+    await tick();
+    assert.equal(t.calls.length, 2);
+    s.dispose();
+  });
+
+  it('keeps the last good context when offline and restores it after a restart', async () => {
+    const store = memoryStore();
+    let now = 1_000_000;
+    const t = controllableTracker();
+    const s = makeSession(t.tracker, { store, now: () => now });
+    s.setGitState(branch('ACME-42'));
+    await tick();
+    t.waiting[0].resolve(aTicket());
+    await tick();
+    s.dispose();
+
+    now += 10 * 60_000; // cache expired
+    const t2 = controllableTracker();
+    const s2 = makeSession(t2.tracker, { store, now: () => now });
+    s2.setGitState(branch('ACME-42'));
+    assert.equal(s2.snapshot.context?.deals[0].customer, 'Globex LLC', 'shown from disk before the fetch');
+    await tick();
+    t2.waiting[0].reject(new ProviderError('offline', 'Jira: cannot connect (ECONNREFUSED).'));
+    await tick();
+    assert.equal(s2.snapshot.status, 'error');
+    assert.equal(s2.snapshot.error?.kind, 'offline');
+    assert.equal(s2.snapshot.staleBecause, 'Offline.');
+    assert.equal(s2.snapshot.fetchedAt, 1_000_000);
+    assert.equal(s2.snapshot.context?.deals.length, 1);
+    s2.dispose();
+  });
+
+  it('maps not found and configuration errors to their states', async () => {
+    const t = controllableTracker();
+    const s = makeSession(t.tracker);
+    s.setGitState(branch('ACME-9'));
+    await tick();
+    t.waiting[0].reject(new ProviderError('notFound', 'Ticket ACME-9 is not in the data file.'));
+    await tick();
+    assert.equal(s.snapshot.status, 'ticketNotFound');
+    const bad = makeSession(t.tracker, { providers: () => { throw new ProviderError('notConfigured', 'customerContext.jira.baseUrl is not set.'); } });
+    bad.setGitState(branch('ACME-9'));
+    assert.equal(bad.snapshot.status, 'notConfigured');
+    assert.equal(bad.snapshot.error?.message, 'customerContext.jira.baseUrl is not set.');
+    s.dispose();
+    bad.dispose();
+  });
+
+  it('uses a manual override for the branch', async () => {
+    const t = controllableTracker();
+    const s = makeSession(t.tracker, { override: (repo, b) => (repo === '/repo' && b === 'main' ? 'ACME-42' : undefined) });
+    s.setGitState(branch('main'));
+    assert.equal(s.snapshot.ticketKey, 'ACME-42');
+    assert.equal(s.snapshot.overridden, true);
+    s.dispose();
+  });
+});

@@ -27,6 +27,16 @@ export interface CustomerContextApi {
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<CustomerContextApi> {
+  try {
+    return await start(context);
+  } catch (e) {
+    // VS Code does not tell the user when an extension fails to activate, so we do.
+    void vscode.window.showErrorMessage(`Customer Context failed to start: ${(e as Error).message}`);
+    throw e;
+  }
+}
+
+async function start(context: vscode.ExtensionContext): Promise<CustomerContextApi> {
   const log = vscode.window.createOutputChannel(OutputChannelName, { log: true });
   const dataFiles = new DataFiles(log);
   const tokens = new TokenStore(context.secrets);

@@ -33,6 +33,14 @@ export class ProviderError extends Error {
   ) {
     super(message);
   }
+
+  /**
+   * Structural instanceof: the remote providers are a separate lazily loaded bundle with its own copy of
+   * this class, and their errors must still be recognised here.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return value instanceof Error && value.name === 'ProviderError' && typeof (value as { kind?: unknown }).kind === 'string';
+  }
 }
 
 export function isProviderError(e: unknown, kind?: ProviderErrorKind): e is ProviderError {

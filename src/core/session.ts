@@ -60,7 +60,8 @@ export class Session {
   constructor(private readonly opts: SessionOptions) {
     this.now = opts.now ?? Date.now;
     this.cache = new ContextCache(opts.store, this.now);
-    this.snap = this.baseSnapshot('noFolder');
+    // No callbacks here: the composition root may still be wiring what they read.
+    this.snap = { status: 'noFolder', dataProblems: [], settingsProblems: [], questions: [], trackerLabel: '', routes: [] };
   }
 
   get snapshot(): SessionSnapshot {

@@ -100,3 +100,12 @@ describe('data file', () => {
     });
   });
 });
+
+describe('ProviderError across bundles', () => {
+  it('recognises an error made by another copy of the class', () => {
+    const foreign = Object.assign(new Error('Jira: HTTP 401'), { name: 'ProviderError', kind: 'auth', details: {} });
+    assert.ok(foreign instanceof ProviderError);
+    assert.ok(!(new Error('plain') instanceof ProviderError));
+    assert.ok(new ProviderError('offline', 'x') instanceof ProviderError);
+  });
+});

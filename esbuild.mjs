@@ -38,9 +38,21 @@ const targets = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
+    metafile: true,
+  },
+  {
+    // The HTTP half (axios, vendor clients, question routes), loaded on first use of a remote tracker/CRM.
+    ...common,
+    entryPoints: ['src/vscode/remote.ts'],
+    outfile: 'dist/remote.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
     // axios's Node build requires form-data (and through it 137 KB of mime-db) only to serialise
-    // multipart bodies. We send JSON only, so the module is replaced by one that says so if ever reached.
-    alias: { 'form-data': './src/vscode/noFormData.js' },
+    // multipart bodies, and follow-redirects only to follow redirects. We send JSON and never follow a
+    // redirect, so both are replaced by modules that say so.
+    alias: { 'form-data': './src/vscode/noFormData.js', 'follow-redirects': './src/vscode/noFollowRedirects.js' },
     metafile: true,
   },
   {
@@ -61,6 +73,6 @@ if (watch) {
   const results = await Promise.all(contexts.map((c) => c.rebuild()));
   await Promise.all(contexts.map((c) => c.dispose()));
   if (process.argv.includes('--analyze')) {
-    console.log(await esbuild.analyzeMetafile(results[0].metafile));
+    for (const r of results) if (r.metafile) console.log(await esbuild.analyzeMetafile(r.metafile));
   }
 }

@@ -13,9 +13,9 @@ import { DataFiles } from './vscode/dataFiles';
 import { GitWatcher } from './vscode/git';
 import { TicketOverrides } from './vscode/overrides';
 import { Presenter } from './vscode/presenter';
-import { buildProviders, dataFilePath } from './vscode/providers';
+import { buildProviders, dataFilePath, githubRepositoryFromRemotes, loadRemote, tokenLookup } from './vscode/providers';
+import type { Settings } from './core/settings';
 import { QuestionService } from './vscode/questionService';
-import { remoteSenders, testConnection } from './vscode/remote';
 import { TokenStore } from './vscode/secrets';
 import { SidebarView } from './vscode/sidebarView';
 import { TicketStatusItem } from './vscode/statusItem';
@@ -55,7 +55,8 @@ async function start(context: vscode.ExtensionContext): Promise<CustomerContextA
   const session: Session = new Session({
     providers: (repository) => {
       const folder = folderFor(repository);
-      return buildProviders({ folder, settings: readSettings(folder).settings, dataFiles, tokens });
+      const settings = readSettings(folder).settings;
+      return buildProviders({ folder, settings, dataFiles, tokens, githubRemote: githubRemote(settings) });
     },
     patterns: () => patterns(repo()),
     override: (repository, branch) => overrides.get(repository, branch),
@@ -78,7 +79,13 @@ async function start(context: vscode.ExtensionContext): Promise<CustomerContextA
     owner: `${vscode.env.sessionId}:${process.pid}`,
     log: (m) => log.info(m),
   });
-  const q = new QuestionService(outbox, session, git, log, (settings, folder) => remoteSenders({ settings, folder, tokens, log }));
+  const githubRemote = (settings: Settings) =>
+    settings.tracker === 'github' ? githubRepositoryFromRemotes(git.activeRepository?.state.remotes ?? [], settings['github.apiUrl']) : undefined;
+  const needsRemote = (s: Settings) => s['questions.routes'].some((r) => r === 'slack' || r === 'teams' || r === 'ticketComment' || (r === 'crm' && s.crm !== 'local' && s.crm !== 'csv'));
+  const q = new QuestionService(outbox, session, git, log, async (settings) =>
+    needsRemote(settings)
+      ? loadRemote().remoteSenders(settings, tokenLookup(tokens, settings), (k) => tokens.getWebhook(k), githubRemote(settings))
+      : {});
   const sidebar = new SidebarView(context.extensionUri, session, presenter, {
     openTicket: () => void openTicket(session),
     openDeal: (id) => void openDeal(session, id),
@@ -110,7 +117,16 @@ async function start(context: vscode.ExtensionContext): Promise<CustomerContextA
       q.kick();
       session.refresh(true);
     },
-    () => testConnection({ repository: repo(), tokens, dataFiles, log }),
+    async () => {
+      const r = repo();
+      if (!r) return ['Open a git repository to test the connection.'];
+      const { tracker, crm } = session.providersFor(r);
+      const lines: string[] = [];
+      for (const p of [tracker, crm]) {
+        if (p.whoAmI) lines.push(await p.whoAmI().then((who) => `${p.label}: signed in as ${who}`, (e: Error) => `${p.label}: ${e.message}`));
+      }
+      return lines;
+    },
   );
 
   async function openDataFile(): Promise<void> {

@@ -97,6 +97,11 @@ export class Session {
     if (JSON.stringify(selection) !== JSON.stringify(this.snap.selection)) this.update({ selection });
   }
 
+  /** The providers for a repository (throws ProviderError('notConfigured') like a lookup would). */
+  providersFor(repository: string): Providers {
+    return this.opts.providers(repository);
+  }
+
   /** The current ticket key and providers, for commands (ask sales, open ticket). */
   current(): { key?: string; context?: TicketContext; repository?: string; branch?: string } {
     const g = this.git;

@@ -30,6 +30,12 @@ export class DataFiles implements vscode.Disposable {
     return () => this.read(file);
   }
 
+  /** Reads another followed file (a CSV export); a change to it fires onDidChange like the data file. */
+  async readText(file: string): Promise<string> {
+    this.entry(file);
+    return fs.readFile(file, 'utf8');
+  }
+
   /** Problems from the last read (errors when invalid, else warnings such as unknown deal ids). */
   problems(file: string): ValidationProblem[] {
     const last = this.entries.get(file)?.last;

@@ -249,6 +249,9 @@ export class QuestionService implements vscode.Disposable {
     if (routes.includes('ticketComment') && settings.tracker === 'local') {
       return 'The ticketComment route needs a tracker (customerContext.tracker): the data file has no comments.';
     }
+    if (routes.includes('crm') && settings.crm === 'csv') {
+      return 'A CSV export cannot receive questions: set customerContext.questions.routes to email, slack or teams.';
+    }
     return undefined;
   }
 

@@ -38,7 +38,7 @@ export class ProviderError extends Error {
    * Structural instanceof: the remote providers are a separate lazily loaded bundle with its own copy of
    * this class, and their errors must still be recognised here.
    */
-  static [Symbol.hasInstance](value: unknown): boolean {
+  static override [Symbol.hasInstance](value: unknown): boolean {
     return value instanceof Error && value.name === 'ProviderError' && typeof (value as { kind?: unknown }).kind === 'string';
   }
 }

@@ -567,7 +567,8 @@ export function createHttpClient(transport: HttpTransport, options: HttpClientOp
           await waitOrGiveUp(delay, error);
           continue;
         }
-        const error = statusError(kind, res, decoded, secrets);
+        // A 503 with Retry-After too far away still says when to come back.
+        const error = statusError(kind, res, decoded, secrets, hinted);
         if (!retryable || attempt >= attempts) throw error;
         const delay = hinted !== undefined ? Math.max(0, hinted - now()) : backoff(attempt);
         await waitOrGiveUp(delay, error);

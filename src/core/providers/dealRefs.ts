@@ -1,15 +1,14 @@
-// Deal references a ticket carries: CRM ids or CRM URLs found in a custom field value, a label or the
-// ticket text. URLs are kept whole; the CRM side decides which ones it can resolve.
+// Deal references a ticket carries: CRM ids or CRM URLs found in a custom field value, a label or
+// the ticket text. URLs are kept whole; the CRM side decides which ones it can resolve.
 
-/** More references than this is almost certainly not a list of deals; stop there to bound CRM calls. */
+/** More references than this is not a list of deals: stop there to bound the CRM calls. */
 const MAX_REFS = 50;
 
 const URL_RE = /https?:\/\/[^\s<>()[\]{}"'`|\\^]+/gi;
 // Characters that end a sentence or close Markdown around a URL but are never part of it.
 const TRAILING_RE = /[.,;:!?'"*_~)\]}>]+$/;
-const CRM_HOST_RE =
-  /(^|\.)(hubspot\.com|hubapi\.com|hs-sites\.com|salesforce\.com|force\.com|salesforce-setup\.com|pipedrive\.com)$/i;
-// A deal link on a CRM we do not know by host name (self-hosted, the data file's CRM, a CSV export's).
+const CRM_HOSTS = ['hubspot.com', 'hubapi.com', 'salesforce.com', 'force.com', 'pipedrive.com'];
+// A deal link on a CRM not known by host name (self-hosted, the data file's, a CSV export's).
 const DEAL_PATH_RE = /(^|[/#=_-])(deals?|opportunit(y|ies))([/?#=_-]|$)|\/record\/0-3\//i;
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.:/#-]*$/;
 const MARKER_RE = /\bdeal(?:[ _-]?id)?\s*[:#=]\s*([A-Za-z0-9][A-Za-z0-9_-]*)/gi;
@@ -42,7 +41,9 @@ function unique(refs: string[]): string[] {
 export function isCrmUrl(url: string): boolean {
   try {
     const u = new URL(url);
-    return CRM_HOST_RE.test(u.hostname) || DEAL_PATH_RE.test(u.pathname + u.hash + u.search);
+    const host = u.hostname.toLowerCase();
+    const known = CRM_HOSTS.some((h) => host === h || host.endsWith(`.${h}`));
+    return known || DEAL_PATH_RE.test(u.pathname + u.hash + u.search);
   } catch {
     return false;
   }
@@ -83,13 +84,15 @@ export function extractDealRefs(value: unknown): string[] {
 }
 
 /**
- * Deal references in free text (a Markdown issue body): CRM links and `deal: <id>` / `Deal ID: <id>`
- * markers only, so ordinary words and numbers in prose are never taken for deal ids.
+ * Deal references in free text (a Markdown issue body): CRM links and `deal: <id>` or
+ * `Deal ID: <id>` markers only, so words and numbers in prose are never taken for deal ids.
  */
 export function extractDealRefsFromText(text: string | null | undefined): string[] {
   if (!text) return [];
   const urls = urlsIn(text).filter(isCrmUrl);
-  const marked = [...text.replace(URL_RE, ' ').matchAll(MARKER_RE)].map((m) => m[1]).filter((id) => /\d/.test(id));
+  const marked = [...text.replace(URL_RE, ' ').matchAll(MARKER_RE)]
+    .map((m) => m[1])
+    .filter((id) => /\d/.test(id));
   return unique([...urls, ...marked]);
 }
 

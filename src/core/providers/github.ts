@@ -33,7 +33,9 @@ const issueSchema = z.looseObject({
   assignee: z.optional(z.nullable(login)),
   assignees: z.optional(z.nullable(z.array(login))),
   labels: z.optional(z.array(label)),
-  pull_request: z.optional(z.nullable(z.looseObject({ merged_at: z.optional(z.nullable(z.string())) }))),
+  pull_request: z.optional(
+    z.nullable(z.looseObject({ merged_at: z.optional(z.nullable(z.string())) })),
+  ),
 });
 const commentsSchema = z.array(
   z.looseObject({
@@ -57,15 +59,20 @@ function messageOf(data: unknown): string | undefined {
       else if (e && typeof e === 'object') {
         const x = e as { message?: unknown; field?: unknown; code?: unknown };
         if (typeof x.message === 'string') parts.push(x.message);
-        else if (typeof x.field === 'string') parts.push(`${x.field}: ${String(x.code ?? 'invalid')}`);
+        else if (typeof x.field === 'string') {
+          parts.push(`${x.field}: ${String(x.code ?? 'invalid')}`);
+        }
       }
     }
   }
   return parts.join(' — ') || undefined;
 }
 
-/** HTTP options for GitHub: Bearer token, API version headers, primary and secondary rate limits. */
-export function githubHttpOptions(settings: Pick<GitHubSettings, 'apiUrl'>, token: TokenSource): ProviderHttpOptions {
+/** HTTP options for GitHub: Bearer token, API version headers, primary and secondary limits. */
+export function githubHttpOptions(
+  settings: Pick<GitHubSettings, 'apiUrl'>,
+  token: TokenSource,
+): ProviderHttpOptions {
   return {
     provider: 'GitHub',
     baseUrl: settings.apiUrl,
@@ -77,14 +84,18 @@ export function githubHttpOptions(settings: Pick<GitHubSettings, 'apiUrl'>, toke
     },
     auth: async () => {
       const t = (typeof token === 'string' ? token : await token())?.trim();
-      if (!t) throw new ProviderError('auth', 'GitHub: no API token is set. Set a new API token.', { provider: 'GitHub' });
+      if (!t) {
+        const message = 'GitHub: no API token is set. Set a new API token.';
+        throw new ProviderError('auth', message, { provider: 'GitHub' });
+      }
       return { Authorization: `Bearer ${t}` };
     },
     vendorMessage: (_status, data) => messageOf(data),
-    // Primary limit: 403/429 with x-ratelimit-remaining 0. Secondary: 403/429 whose message says so.
+    // Primary limit: 403/429 with x-ratelimit-remaining 0. Secondary: 403/429 saying so.
     isRateLimited: (res) =>
       (res.status === 403 || res.status === 429) &&
-      (res.headers['x-ratelimit-remaining'] === '0' || SECONDARY_RE.test(messageOf(res.data) ?? '')),
+      (res.headers['x-ratelimit-remaining'] === '0' ||
+        SECONDARY_RE.test(messageOf(res.data) ?? '')),
     rateLimitReset: (headers, now) => {
       if (headers['x-ratelimit-remaining'] === '0') {
         const reset = Number(headers['x-ratelimit-reset']);
@@ -97,17 +108,22 @@ export function githubHttpOptions(settings: Pick<GitHubSettings, 'apiUrl'>, toke
 }
 
 /** A GitHub tracker for keys like `#123` (or `owner/repo#123`) in `settings.repository`. */
-export function githubTracker(http: HttpClient, settings: Pick<GitHubSettings, 'repository'>): TicketTracker {
+export function githubTracker(
+  http: HttpClient,
+  settings: Pick<GitHubSettings, 'repository'>,
+): TicketTracker {
   function parseKey(key: string): { repo: string; number: number } {
     const m = KEY_RE.exec(key.trim());
     if (!m) {
-      throw new ProviderError('notFound', `GitHub: "${key}" is not an issue number (like #123).`, { provider: 'GitHub' });
+      const message = `GitHub: "${key}" is not an issue number (like #123).`;
+      throw new ProviderError('notFound', message, { provider: 'GitHub' });
     }
     const repo = m[1] ?? settings.repository.trim();
     if (!REPO_RE.test(repo)) {
       throw new ProviderError(
         'notConfigured',
-        `GitHub: no repository is known${repo ? ` ("${repo}" is not owner/repo)` : ''}. Set customerContext.github.repository to owner/repo.`,
+        `GitHub: no repository is known${repo ? ` ("${repo}" is not owner/repo)` : ''}. ` +
+          'Set customerContext.github.repository to owner/repo.',
         { provider: 'GitHub', where: 'customerContext.github.repository' },
       );
     }
@@ -128,7 +144,8 @@ export function githubTracker(http: HttpClient, settings: Pick<GitHubSettings, '
         if (isProviderError(e, 'notFound')) {
           throw new ProviderError(
             'notFound',
-            `GitHub: ${repo}#${number} was not found (private repositories also answer 404 when the token may not see them).`,
+            `GitHub: ${repo}#${number} was not found ` +
+              '(a private repository also answers 404 when the token may not see it).',
             e.details,
           );
         }
@@ -138,7 +155,10 @@ export function githubTracker(http: HttpClient, settings: Pick<GitHubSettings, '
       const rawComments =
         issue.comments === 0
           ? []
-          : await http.json({ path: `${base}/comments`, query: { per_page: 100 }, signal }, commentsSchema);
+          : await http.json(
+              { path: `${base}/comments`, query: { per_page: 100 }, signal },
+              commentsSchema,
+            );
       const labels = (issue.labels ?? []).map((l) => (typeof l === 'string' ? l : l.name));
       const assignee = issue.assignee?.login ?? issue.assignees?.[0]?.login;
       const status = issue.pull_request
@@ -153,7 +173,9 @@ export function githubTracker(http: HttpClient, settings: Pick<GitHubSettings, '
         url: issue.html_url,
         assignee,
         labels,
-        dealRefs: [...new Set([...dealRefsFromLabels(labels), ...extractDealRefsFromText(issue.body)])],
+        dealRefs: [
+          ...new Set([...dealRefsFromLabels(labels), ...extractDealRefsFromText(issue.body)]),
+        ],
         comments: rawComments.map((c) => ({
           id: String(c.id),
           author: c.user?.login ?? 'ghost',

@@ -1,5 +1,5 @@
-// Jira Cloud (REST v3, ADF rich text, Basic e-mail:token) and Data Center (REST v2, strings, Bearer PAT).
-// One GET per ticket: the issue with only the fields we show, comments included.
+// Jira Cloud (REST v3, ADF rich text, Basic e-mail:token) and Data Center (REST v2, strings,
+// Bearer PAT). One GET per ticket: the issue with only the fields we show, comments included.
 import * as z from 'zod/mini';
 import { ProviderError, isProviderError } from '../errors';
 import type { HttpClient, ProviderHttpOptions, TokenSource } from '../http';
@@ -46,9 +46,18 @@ const issueSchema = z.looseObject({
     comment: z.optional(z.nullable(z.looseObject({ comments: z.array(comment) }))),
   }),
 });
-const myselfSchema = z.looseObject({ displayName: z.string(), emailAddress: z.optional(z.nullable(z.string())) });
+const myselfSchema = z.looseObject({
+  displayName: z.string(),
+  emailAddress: z.optional(z.nullable(z.string())),
+});
 
-type AdfNode = { type?: unknown; text?: unknown; attrs?: Record<string, unknown>; content?: unknown; marks?: unknown };
+type AdfNode = {
+  type?: unknown;
+  text?: unknown;
+  attrs?: unknown;
+  content?: unknown;
+  marks?: unknown;
+};
 
 function isNode(v: unknown): v is AdfNode {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -72,14 +81,14 @@ function textNode(node: AdfNode): string {
   const text = typeof node.text === 'string' ? node.text : '';
   const marks = Array.isArray(node.marks) ? node.marks : [];
   const link = marks.find((m) => isNode(m) && m.type === 'link') as AdfNode | undefined;
-  const href = str(link?.attrs?.href);
+  const href = str((link?.attrs as Record<string, unknown> | undefined)?.href);
   // Keep the target of a link whose text hides it: deal URLs are often pasted as "Deal 123".
   return href && href !== text ? `${text} (${href})` : text;
 }
 
 function render(node: unknown, depth: number): string {
   if (!isNode(node) || depth > MAX_ADF_DEPTH) return '';
-  const attrs: Record<string, unknown> = isNode(node.attrs) ? (node.attrs as Record<string, unknown>) : {};
+  const attrs = (isNode(node.attrs) ? node.attrs : {}) as Record<string, unknown>;
   const kids = () => children(node).map((c) => render(c, depth + 1)).join('');
   switch (node.type) {
     case 'text':
@@ -141,7 +150,7 @@ function render(node: unknown, depth: number): string {
   }
 }
 
-/** Flattens an Atlassian Document Format value to plain text (mentions, breaks, lists, code kept). */
+/** Flattens an Atlassian Document Format value to plain text (mentions, breaks, lists, code). */
 export function adfToText(doc: unknown): string {
   if (typeof doc === 'string') return doc;
   return render(doc, 0)
@@ -154,15 +163,19 @@ function isAdfDoc(v: unknown): boolean {
   return isNode(v) && v.type === 'doc';
 }
 
-/** Pulls the human message out of a Jira error body (ErrorCollection, `{message}`, or plain text). */
+/** The human message in a Jira error body (ErrorCollection, `{message}`, or plain text). */
 export function jiraVendorMessage(_status: number, data: unknown): string | undefined {
   if (typeof data === 'string') return data.trim() || undefined;
   if (!isNode(data)) return undefined;
   const d = data as { errorMessages?: unknown; errors?: unknown; message?: unknown };
   const parts: string[] = [];
-  if (Array.isArray(d.errorMessages)) parts.push(...d.errorMessages.filter((m): m is string => typeof m === 'string'));
+  if (Array.isArray(d.errorMessages)) {
+    parts.push(...d.errorMessages.filter((m): m is string => typeof m === 'string'));
+  }
   if (isNode(d.errors)) {
-    for (const [field, msg] of Object.entries(d.errors)) if (typeof msg === 'string') parts.push(`${field}: ${msg}`);
+    for (const [field, msg] of Object.entries(d.errors)) {
+      if (typeof msg === 'string') parts.push(`${field}: ${msg}`);
+    }
   }
   if (!parts.length && typeof d.message === 'string') parts.push(d.message);
   return parts.join(' ').trim() || undefined;
@@ -171,7 +184,8 @@ export function jiraVendorMessage(_status: number, data: unknown): string | unde
 async function readToken(provider: string, token: TokenSource): Promise<string> {
   const value = (typeof token === 'string' ? token : await token())?.trim();
   if (!value) {
-    throw new ProviderError('auth', `${provider}: no API token is set. Set a new API token.`, { provider });
+    const message = `${provider}: no API token is set. Set a new API token.`;
+    throw new ProviderError('auth', message, { provider });
   }
   return value;
 }
@@ -189,7 +203,7 @@ export function jiraHttpOptions(settings: JiraSettings, token: TokenSource): Pro
       if (!email) {
         throw new ProviderError(
           'notConfigured',
-          'Jira: Jira Cloud needs the account e-mail for the API token. Set customerContext.jira.email.',
+          'Jira: Jira Cloud needs the e-mail of the API token. Set customerContext.jira.email.',
           { provider: 'Jira', where: 'customerContext.jira.email' },
         );
       }
@@ -226,18 +240,20 @@ export function jiraTracker(http: HttpClient, settings: JiraSettings): TicketTra
     async getTicket(key: string, signal?: AbortSignal): Promise<Ticket> {
       const k = key.trim().toUpperCase();
       if (!KEY_RE.test(k)) {
-        throw new ProviderError('notFound', `${label}: "${key}" is not a Jira issue key (like ACME-42).`, {
-          provider: 'Jira',
-        });
+        const message = `${label}: "${key}" is not a Jira issue key (like ACME-42).`;
+        throw new ProviderError('notFound', message, { provider: 'Jira' });
       }
       if (dealField && !FIELD_RE.test(dealField)) {
         throw new ProviderError(
           'notConfigured',
-          `${label}: "${dealField}" is not a field id. Set customerContext.jira.dealField to e.g. customfield_10050.`,
+          `${label}: "${dealField}" is not a field id. ` +
+            'Set customerContext.jira.dealField to e.g. customfield_10050.',
           { provider: 'Jira', where: 'customerContext.jira.dealField' },
         );
       }
-      const fields = ['summary', 'status', 'assignee', 'labels', 'comment', dealField].filter(Boolean).join(',');
+      const fields = ['summary', 'status', 'assignee', 'labels', 'comment', dealField]
+        .filter(Boolean)
+        .join(',');
       let issue: z.infer<typeof issueSchema>;
       try {
         issue = await http.json(
@@ -247,7 +263,8 @@ export function jiraTracker(http: HttpClient, settings: JiraSettings): TicketTra
       } catch (e) {
         if (isProviderError(e, 'notFound')) {
           const vendor = e.details.vendorMessage;
-          throw new ProviderError('notFound', `${label}: ${k} was not found.${vendor ? ` ${vendor}` : ''}`, e.details);
+          const message = `${label}: ${k} was not found.${vendor ? ` ${vendor}` : ''}`;
+          throw new ProviderError('notFound', message, e.details);
         }
         throw e;
       }

@@ -1,5 +1,5 @@
-// Linear over GraphQL: one POST per ticket. GraphQL errors arrive in `errors[]` with HTTP 200 or 400
-// (and 401 for a bad key), so classification reads the body, not just the status.
+// Linear over GraphQL: one POST per ticket. GraphQL errors arrive in `errors[]` with HTTP 200 or
+// 400 (and 401 for a bad key), so classification reads the body, not just the status.
 import * as z from 'zod/mini';
 import type { ProviderErrorKind } from '../errors';
 import { ProviderError } from '../errors';
@@ -46,7 +46,9 @@ const issueSchema = z.looseObject({
         assignee: z.optional(z.nullable(z.looseObject({ name: z.string() }))),
         labels: z.optional(z.nullable(nodes(z.looseObject({ name: z.string() })))),
         attachments: z.optional(
-          z.nullable(nodes(z.looseObject({ url: z.string(), title: z.optional(z.nullable(z.string())) }))),
+          z.nullable(
+            nodes(z.looseObject({ url: z.string(), title: z.optional(z.nullable(z.string())) })),
+          ),
         ),
         comments: z.optional(
           z.nullable(
@@ -65,7 +67,9 @@ const issueSchema = z.looseObject({
   }),
 });
 const viewerSchema = z.looseObject({
-  data: z.looseObject({ viewer: z.looseObject({ name: z.string(), email: z.optional(z.nullable(z.string())) }) }),
+  data: z.looseObject({
+    viewer: z.looseObject({ name: z.string(), email: z.optional(z.nullable(z.string())) }),
+  }),
 });
 
 interface GqlError {
@@ -76,7 +80,8 @@ interface GqlError {
 function firstError(data: unknown): GqlError | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
   const errors = (data as { errors?: unknown }).errors;
-  return Array.isArray(errors) && errors.length && typeof errors[0] === 'object' ? (errors[0] as GqlError) : undefined;
+  const first: unknown = Array.isArray(errors) ? errors[0] : undefined;
+  return typeof first === 'object' && first !== null ? (first as GqlError) : undefined;
 }
 
 /** Maps a GraphQL error (code or SDK `type`) to an error kind; undefined lets the status decide. */
@@ -88,15 +93,21 @@ export function linearClassify(res: HttpResponse): ProviderErrorKind | undefined
   const message = String(err.message ?? '');
   if (code === 'RATELIMITED' || type === 'ratelimited') return 'rateLimited';
   if (code === 'AUTHENTICATION_ERROR' || type === 'authentication error') return 'auth';
-  if (code === 'FORBIDDEN' || type === 'forbidden' || type === 'feature not accessible') return 'forbidden';
-  if (/entity not found|could not find/i.test(message) || /could not find/i.test(String(err.extensions?.userPresentableMessage ?? ''))) {
+  if (code === 'FORBIDDEN' || type === 'forbidden' || type === 'feature not accessible') {
+    return 'forbidden';
+  }
+  const shown = String(err.extensions?.userPresentableMessage ?? '');
+  if (/entity not found|could not find/i.test(message) || /could not find/i.test(shown)) {
     return 'notFound';
   }
-  if (type === 'internal error' || type === 'lock timeout' || code === 'INTERNAL_SERVER_ERROR') return 'server';
+  if (type === 'internal error' || type === 'lock timeout' || code === 'INTERNAL_SERVER_ERROR') {
+    return 'server';
+  }
   if (type === 'usage limit exceeded') return 'rateLimited';
   // A partial answer (data plus errors for some field) is still usable.
   const data = (res.data as { data?: unknown }).data;
-  const hasData = typeof data === 'object' && data !== null && Object.values(data).some((v) => v !== null);
+  const hasData =
+    typeof data === 'object' && data !== null && Object.values(data).some((v) => v !== null);
   return hasData ? undefined : 'badRequest';
 }
 
@@ -117,26 +128,37 @@ function epochMs(v: string | undefined): number | undefined {
   return n < 1e12 ? n * 1000 : n;
 }
 
-/** HTTP options for Linear: raw API key (no Bearer), GraphQL error classification, reset headers. */
-export function linearHttpOptions(settings: LinearSettings, token: TokenSource): ProviderHttpOptions {
+/** HTTP options for Linear: raw API key (no Bearer), GraphQL error kinds, reset headers. */
+export function linearHttpOptions(
+  settings: LinearSettings,
+  token: TokenSource,
+): ProviderHttpOptions {
   return {
     provider: 'Linear',
     baseUrl: settings.apiUrl,
     baseUrlSetting: 'customerContext.linear.apiUrl',
     auth: async () => {
       const t = (typeof token === 'string' ? token : await token())?.trim();
-      if (!t) throw new ProviderError('auth', 'Linear: no API key is set. Set a new API token.', { provider: 'Linear' });
+      if (!t) {
+        const message = 'Linear: no API key is set. Set a new API token.';
+        throw new ProviderError('auth', message, { provider: 'Linear' });
+      }
       // Personal API keys go as-is; OAuth tokens (lin_oauth_…) need Bearer.
       return { Authorization: t.startsWith('lin_oauth_') ? `Bearer ${t}` : t };
     },
     classify: linearClassify,
     vendorMessage: linearVendorMessage,
     rateLimitReset: (headers, now) => {
-      const resets = [
-        headers['x-ratelimit-requests-remaining'] === '0' ? epochMs(headers['x-ratelimit-requests-reset']) : undefined,
-        headers['x-ratelimit-complexity-remaining'] === '0' ? epochMs(headers['x-ratelimit-complexity-reset']) : undefined,
-      ].filter((x): x is number => x !== undefined);
-      const at = resets.length ? Math.max(...resets) : epochMs(headers['x-ratelimit-requests-reset']);
+      // Two budgets (requests, complexity): wait for the later reset of those that ran out.
+      const spent = (budget: string) =>
+        headers[`x-ratelimit-${budget}-remaining`] === '0'
+          ? epochMs(headers[`x-ratelimit-${budget}-reset`])
+          : undefined;
+      const resets = [spent('requests'), spent('complexity')].filter(
+        (x): x is number => x !== undefined,
+      );
+      const requestsReset = epochMs(headers['x-ratelimit-requests-reset']);
+      const at = resets.length ? Math.max(...resets) : requestsReset;
       return at !== undefined && at > now ? at : undefined;
     },
   };
@@ -150,9 +172,8 @@ export function linearTracker(http: HttpClient): TicketTracker {
     async getTicket(key: string, signal?: AbortSignal): Promise<Ticket> {
       const id = key.trim().toUpperCase();
       if (!KEY_RE.test(id)) {
-        throw new ProviderError('notFound', `Linear: "${key}" is not a Linear issue key (like ENG-42).`, {
-          provider: 'Linear',
-        });
+        const message = `Linear: "${key}" is not a Linear issue key (like ENG-42).`;
+        throw new ProviderError('notFound', message, { provider: 'Linear' });
       }
       let res: z.infer<typeof issueSchema>;
       try {
@@ -170,12 +191,15 @@ export function linearTracker(http: HttpClient): TicketTracker {
       } catch (e) {
         if (e instanceof ProviderError && e.kind === 'notFound') {
           const vendor = e.details.vendorMessage;
-          throw new ProviderError('notFound', `Linear: ${id} was not found.${vendor ? ` ${vendor}` : ''}`, e.details);
+          const message = `Linear: ${id} was not found.${vendor ? ` ${vendor}` : ''}`;
+          throw new ProviderError('notFound', message, e.details);
         }
         throw e;
       }
       const issue = res.data.issue;
-      if (!issue) throw new ProviderError('notFound', `Linear: ${id} was not found.`, { provider: 'Linear' });
+      if (!issue) {
+        throw new ProviderError('notFound', `Linear: ${id} was not found.`, { provider: 'Linear' });
+      }
       const labels = (issue.labels?.nodes ?? []).map((l) => l.name);
       const attachmentUrls = (issue.attachments?.nodes ?? []).map((a) => a.url);
       return {
@@ -186,7 +210,12 @@ export function linearTracker(http: HttpClient): TicketTracker {
         assignee: issue.assignee?.name,
         labels,
         // Attachments also hold GitHub PRs and Slack threads: only CRM links count as deals.
-        dealRefs: [...new Set([...dealRefsFromLabels(labels), ...extractDealRefsFromText(attachmentUrls.join('\n'))])],
+        dealRefs: [
+          ...new Set([
+            ...dealRefsFromLabels(labels),
+            ...extractDealRefsFromText(attachmentUrls.join('\n')),
+          ]),
+        ],
         comments: (issue.comments?.nodes ?? []).map((c) => ({
           id: c.id,
           author: c.user?.name ?? 'Linear',
@@ -196,8 +225,9 @@ export function linearTracker(http: HttpClient): TicketTracker {
       };
     },
     async whoAmI(signal?: AbortSignal): Promise<string> {
+      const body = { query: VIEWER_QUERY, operationName: 'CustomerContextViewer' };
       const res = await http.json(
-        { method: 'POST', path: '', body: { query: VIEWER_QUERY, operationName: 'CustomerContextViewer' }, idempotent: true, signal },
+        { method: 'POST', path: '', body, idempotent: true, signal },
         viewerSchema,
       );
       const v = res.data.viewer;

@@ -1,6 +1,6 @@
-// Deals from a CSV export of a CRM that has no API (RegionSoft CRM, 1C, a spreadsheet). Parsing is pure
-// and forgiving: a broken row is reported with its physical line number and skipped, the rest is kept,
-// because one typo in a 2,000-row export must not hide every customer.
+// Deals from a CSV export of a CRM that has no API (RegionSoft CRM, 1C, a spreadsheet). Parsing is
+// pure and forgiving: a broken row is reported with its physical line number and skipped, the rest
+// is kept, because one typo in a 2,000-row export must not hide every customer.
 import { ProviderError, toProviderError } from '../errors';
 import type { Deal } from '../model';
 import type { Crm } from './types';
@@ -39,38 +39,102 @@ export interface CsvParseResult {
   problems: CsvProblem[];
 }
 
-// Header names tried, in order of preference, when `csv.columns` does not name a column. Compared after
-// normalising (lower case, single spaces, no `*`, `:` or surrounding quotes).
+// Header names tried, in order of preference, when `csv.columns` does not name a column. Compared
+// after normalising (lower case, single spaces, no `*`, `:` or surrounding quotes).
 const ALIASES: Record<CsvColumnKey, string[]> = {
   ticket: [
-    'ticket', 'tickets', 'ticket key', 'ticket id', 'issue', 'issue key', 'jira', 'jira key', 'jira issue',
-    'key', 'задача', 'задачи', 'тикет', 'номер задачи', 'ключ задачи', 'заявка',
+    'ticket',
+    'tickets',
+    'ticket key',
+    'ticket id',
+    'issue',
+    'issue key',
+    'jira',
+    'jira key',
+    'jira issue',
+    'key',
+    'задача',
+    'задачи',
+    'тикет',
+    'номер задачи',
+    'ключ задачи',
+    'заявка',
   ],
   customer: [
-    'customer', 'company', 'client', 'account', 'account name', 'organization', 'organisation',
-    'organization name', 'company name', 'клиент', 'контрагент', 'компания', 'заказчик', 'покупатель',
+    'customer',
+    'company',
+    'client',
+    'account',
+    'account name',
+    'organization',
+    'organisation',
+    'organization name',
+    'company name',
+    'клиент',
+    'контрагент',
+    'компания',
+    'заказчик',
+    'покупатель',
     'организация',
   ],
   amount: [
-    'amount', 'deal amount', 'value', 'deal value', 'sum', 'total', 'сумма', 'сумма сделки', 'бюджет',
+    'amount',
+    'deal amount',
+    'value',
+    'deal value',
+    'sum',
+    'total',
+    'сумма',
+    'сумма сделки',
+    'бюджет',
     'стоимость',
   ],
   currency: ['currency', 'currency code', 'валюта'],
   stage: [
-    'stage', 'deal stage', 'pipeline stage', 'status', 'стадия', 'этап', 'этап сделки', 'стадия сделки',
+    'stage',
+    'deal stage',
+    'pipeline stage',
+    'status',
+    'стадия',
+    'этап',
+    'этап сделки',
+    'стадия сделки',
     'статус',
   ],
   closeDate: [
-    'closedate', 'close date', 'expected close date', 'close', 'дата закрытия', 'планируемая дата закрытия',
-    'дата завершения', 'срок', 'дата',
+    'closedate',
+    'close date',
+    'expected close date',
+    'close',
+    'дата закрытия',
+    'планируемая дата закрытия',
+    'дата завершения',
+    'срок',
+    'дата',
   ],
   owner: [
-    'owner', 'deal owner', 'sales owner', 'owner name', 'manager', 'sales manager', 'responsible',
-    'ответственный', 'менеджер', 'ответственный менеджер',
+    'owner',
+    'deal owner',
+    'sales owner',
+    'owner name',
+    'manager',
+    'sales manager',
+    'responsible',
+    'ответственный',
+    'менеджер',
+    'ответственный менеджер',
   ],
   ownerEmail: [
-    'owneremail', 'owner email', 'owner e-mail', 'manager email', 'email', 'e-mail', 'почта',
-    'email менеджера', 'e-mail менеджера', 'почта менеджера',
+    'owneremail',
+    'owner email',
+    'owner e-mail',
+    'manager email',
+    'email',
+    'e-mail',
+    'почта',
+    'email менеджера',
+    'e-mail менеджера',
+    'почта менеджера',
   ],
   url: ['url', 'link', 'deal url', 'deal link', 'ссылка', 'ссылка на сделку'],
   id: ['id', 'deal id', 'dealid', 'номер сделки', '№ сделки', 'код сделки', 'код'],
@@ -171,7 +235,7 @@ function splitRecords(text: string, delimiter: string, problems: CsvProblem[]): 
   if (quoted) {
     problems.push({
       line: quoteLine,
-      message: `a quoted field opened here is never closed; lines ${quoteLine}–${line} were skipped`,
+      message: `a quoted field opened here is not closed; lines ${quoteLine}–${line} were skipped`,
     });
     return records;
   }
@@ -198,11 +262,14 @@ function currencyCode(raw: string): string | undefined {
 }
 
 /**
- * Parses `1 200 000,50`, `1,200,000.50`, `120000`, `$120,000`, `1.200.000,50 руб.`. A lone comma is a
- * decimal comma in semicolon files (that is why they use semicolons) and a thousands separator in
- * comma files when followed by groups of three digits.
+ * Parses `1 200 000,50`, `1,200,000.50`, `120000`, `$120,000`, `1.200.000,50 руб.`. A lone comma
+ * is a decimal comma in semicolon files (that is why they use semicolons) and a thousands separator
+ * in comma files when followed by groups of three digits.
  */
-function parseAmount(raw: string, delimiter: string): { value: number; currency?: string } | undefined {
+function parseAmount(
+  raw: string,
+  delimiter: string,
+): { value: number; currency?: string } | undefined {
   let s = raw.replace(/[\s\u00a0\u202f\u2009']/g, '');
   let currency: string | undefined;
   const affix = /^([^\d\-+.,(][^\d\-+,(]*)?([-+(]?[\d.,]+\)?)([^\d.,)][^\d,)]*)?$/.exec(s);
@@ -251,6 +318,9 @@ function isRealDate(y: number, m: number, d: number): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
+const ISO_DATE =
+  /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
 const pad = (n: number): string => String(n).padStart(2, '0');
 
 /** `YYYY-MM-DD` from ISO dates or `DD.MM.YYYY` (1C, Excel in ru-RU), a trailing time ignored. */
@@ -259,7 +329,7 @@ function parseDate(raw: string): string | undefined {
   let y: number;
   let m: number;
   let d: number;
-  let match = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(s);
+  let match = ISO_DATE.exec(s);
   if (match) {
     [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
   } else {
@@ -327,7 +397,7 @@ function mapColumns(
   return found;
 }
 
-/** Parses a deals export: RFC 4180, comma or semicolon, BOM, columns by `csv.columns` or by name. */
+/** Parses a deals export: RFC 4180, `,` or `;`, BOM, columns by `csv.columns` or by name. */
 export function parseDealsCsv(text: string, columns: CsvColumns = {}): CsvParseResult {
   const { rows, problems } = parse(text, columns);
   return { rows, problems };
@@ -370,9 +440,11 @@ function parse(text: string, columns: CsvColumns): CsvParseResult & { fatal?: Cs
     };
     const rowProblems: string[] = [];
     const tickets = splitTickets(cell('ticket'));
-    if (tickets.length === 0) rowProblems.push(`ticket is empty (column "${header.fields[col.ticket].trim()}")`);
+    if (tickets.length === 0)
+      rowProblems.push(`ticket is empty (column "${header.fields[col.ticket].trim()}")`);
     const customer = cell('customer');
-    if (!customer) rowProblems.push(`customer is empty (column "${header.fields[col.customer].trim()}")`);
+    if (!customer)
+      rowProblems.push(`customer is empty (column "${header.fields[col.customer].trim()}")`);
 
     let amount: number | undefined;
     let currency = cell('currency') ? currencyCode(cell('currency')) : undefined;
@@ -389,7 +461,9 @@ function parse(text: string, columns: CsvColumns): CsvParseResult & { fatal?: Cs
     if (rawDate) {
       closeDate = parseDate(rawDate);
       if (!closeDate) {
-        rowProblems.push(`closeDate ${quoteValue(rawDate)} is not a date (use YYYY-MM-DD or DD.MM.YYYY)`);
+        rowProblems.push(
+          `closeDate ${quoteValue(rawDate)} is not a date (use YYYY-MM-DD or DD.MM.YYYY)`,
+        );
       }
     }
     if (rowProblems.length > 0) {
@@ -454,7 +528,9 @@ export function csvCrm(readText: () => Promise<string>, columns: CsvColumns, lab
         seen.add(row.deal.id);
         deals.push(row.deal);
       }
-      const warnings = problems.slice(0, MAX_WARNINGS).map((p) => `${label} line ${p.line}: ${p.message}`);
+      const warnings = problems
+        .slice(0, MAX_WARNINGS)
+        .map((p) => `${label} line ${p.line}: ${p.message}`);
       if (problems.length > MAX_WARNINGS) {
         warnings.push(`${label}: ${problems.length - MAX_WARNINGS} more problems not shown`);
       }

@@ -1,7 +1,7 @@
-// HubSpot deals for a ticket: the deals the ticket references plus those whose ticket property holds
-// the key. Everything is read in batches (deals, associations, companies) and the per-portal lookups
-// (account, pipelines, owners) are cached per client, so a cold lookup costs a handful of requests
-// however many deals there are, and a warm one costs the batches only.
+// HubSpot deals for a ticket: the deals the ticket references plus those whose ticket property
+// holds the key. Everything is read in batches (deals, associations, companies) and the per-portal
+// lookups (account, pipelines, owners) are cached per client, so a cold lookup costs a handful of
+// requests however many deals there are, and a warm one costs the batches only.
 import * as z from 'zod/mini';
 import { ProviderError, isProviderError } from '../errors';
 import type { HttpClient, ProviderHttpOptions, TokenSource } from '../http';
@@ -16,18 +16,18 @@ const MAX_SEARCH_PAGES = 5;
 /** Above this many unknown owners, one owners list is cheaper than one request per owner. */
 const OWNER_LIST_THRESHOLD = 10;
 const MAX_OWNER_PAGES = 10;
-/** Requests of one kind in flight at once: HubSpot's burst limit is per portal, shared with others. */
+/** Requests of one kind in flight at once: the burst limit is per portal, shared with others. */
 const PARALLEL = 4;
 
 /** What `hubspotCrm` needs besides the HTTP client. */
 export interface HubspotOptions {
-  /** Deal property holding the ticket key (`customerContext.hubspot.ticketProperty`); empty = no search. */
+  /** Deal property holding the ticket key (`hubspot.ticketProperty`); empty = no search. */
   ticketProperty?: string;
-  /** Origin of deal links, e.g. `https://app-eu1.hubspot.com`; default: the account's own UI domain. */
+  /** Origin of deal links, e.g. `https://app-eu1.hubspot.com`; default: the account's UI domain. */
   portalUrl?: string;
 }
 
-// ---------------------------------------------------------------------------------------------------
+// -------------------------------------------------------------------------------------------------
 // Response schemas: loose objects, every non-essential field optional and nullable.
 
 const Id = z.pipe(
@@ -50,7 +50,9 @@ const BatchResponse = z.looseObject({
 const SearchResponse = z.looseObject({
   results: z.optional(z.nullable(z.array(HsObject))),
   paging: z.optional(
-    z.nullable(z.looseObject({ next: z.optional(z.nullable(z.looseObject({ after: z.optional(Id) }))) })),
+    z.nullable(
+      z.looseObject({ next: z.optional(z.nullable(z.looseObject({ after: z.optional(Id) }))) }),
+    ),
   ),
 });
 const AssociationsResponse = z.looseObject({
@@ -65,7 +67,9 @@ const AssociationsResponse = z.looseObject({
                 z.looseObject({
                   toObjectId: Id,
                   associationTypes: z.optional(
-                    z.nullable(z.array(z.looseObject({ typeId: z.optional(z.nullable(z.number())) }))),
+                    z.nullable(
+                      z.array(z.looseObject({ typeId: z.optional(z.nullable(z.number())) })),
+                    ),
                   ),
                 }),
               ),
@@ -97,7 +101,9 @@ type Owner = z.infer<typeof Owner>;
 const OwnerList = z.looseObject({
   results: z.array(Owner),
   paging: z.optional(
-    z.nullable(z.looseObject({ next: z.optional(z.nullable(z.looseObject({ after: z.optional(Id) }))) })),
+    z.nullable(
+      z.looseObject({ next: z.optional(z.nullable(z.looseObject({ after: z.optional(Id) }))) }),
+    ),
   ),
 });
 const AccountInfo = z.looseObject({
@@ -114,7 +120,7 @@ const ErrorBody = z.looseObject({
   policyName: z.optional(z.nullable(z.string())),
 });
 
-// ---------------------------------------------------------------------------------------------------
+// -------------------------------------------------------------------------------------------------
 // HTTP options
 
 async function readToken(token: TokenSource): Promise<string> {
@@ -131,7 +137,10 @@ async function readToken(token: TokenSource): Promise<string> {
 export function hubspotVendorMessage(_status: number, data: unknown): string | undefined {
   const body = ErrorBody.safeParse(data);
   if (!body.success || !body.data.message) return undefined;
-  const tags = [body.data.policyName ?? body.data.category, body.data.correlationId && `correlation id ${body.data.correlationId}`]
+  const tags = [
+    body.data.policyName ?? body.data.category,
+    body.data.correlationId && `correlation id ${body.data.correlationId}`,
+  ]
     .filter(Boolean)
     .join(', ');
   return tags ? `${body.data.message} (${tags})` : body.data.message;
@@ -139,9 +148,12 @@ export function hubspotVendorMessage(_status: number, data: unknown): string | u
 
 /**
  * When the burst window is used up, its interval says when it frees. Search answers carry no such
- * headers, and the daily quota resets at midnight in the portal's zone, which the headers do not say.
+ * headers, and the daily quota resets at midnight in the portal's zone, which no header says.
  */
-export function hubspotRateLimitReset(headers: Record<string, string>, now: number): number | undefined {
+export function hubspotRateLimitReset(
+  headers: Record<string, string>,
+  now: number,
+): number | undefined {
   const num = (name: string): number | undefined => {
     const v = headers[name];
     return v !== undefined && /^\d+$/.test(v.trim()) ? Number(v) : undefined;
@@ -152,7 +164,7 @@ export function hubspotRateLimitReset(headers: Record<string, string>, now: numb
   return undefined;
 }
 
-/** The HubSpot bits of the HTTP client options: base URL, Bearer auth, error and rate-limit parsing. */
+/** The HubSpot part of the HTTP client options: base URL, Bearer auth, error and limit parsing. */
 export function hubspotHttpOptions(baseUrl: string, token: TokenSource): ProviderHttpOptions {
   return {
     provider: PROVIDER,
@@ -164,7 +176,7 @@ export function hubspotHttpOptions(baseUrl: string, token: TokenSource): Provide
   };
 }
 
-// ---------------------------------------------------------------------------------------------------
+// -------------------------------------------------------------------------------------------------
 // Helpers
 
 function chunks<T>(items: T[], size: number): T[][] {
@@ -174,7 +186,11 @@ function chunks<T>(items: T[], size: number): T[][] {
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -227,8 +243,15 @@ export function hubspotDealId(ref: string): string | undefined {
   return m?.[1];
 }
 
+function notFoundWarning(id: string, key: string): string {
+  return `${PROVIDER}: deal ${id} referenced by ${key} was not found (deleted, or not visible).`;
+}
+
 function ownerFrom(o: Owner): SalesOwner {
-  const name = [o.firstName, o.lastName].filter((p) => p?.trim()).join(' ').trim();
+  const name = [o.firstName, o.lastName]
+    .filter((p) => p?.trim())
+    .join(' ')
+    .trim();
   const owner: SalesOwner = { name: name || o.email?.trim() || `Owner ${o.id}`, crmId: o.id };
   if (o.email?.trim()) owner.email = o.email.trim();
   return owner;
@@ -246,7 +269,7 @@ function uiOrigin(candidate: string | null | undefined): string | undefined {
   }
 }
 
-// ---------------------------------------------------------------------------------------------------
+// -------------------------------------------------------------------------------------------------
 // The Crm
 
 interface StageIndex {
@@ -287,7 +310,7 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
         try {
           return await http.json({ path: '/account-info/v3/details' }, AccountInfo);
         } catch (e) {
-          // Links and the default currency are a nicety; a token without this permission still works.
+          // Links and the default currency are a nicety; a token without this scope still works.
           if (isProviderError(e, 'forbidden') || isProviderError(e, 'notFound')) return undefined;
           throw e;
         }
@@ -348,8 +371,12 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
           BatchResponse,
         );
       } catch (e) {
-        // A batch in which no id exists answers 404 rather than 207.
-        if (isProviderError(e, 'notFound')) {
+        // A batch in which no id exists answers 404 OBJECT_NOT_FOUND rather than 207; any other
+        // 404 (a wrong API URL) must not pass for "deal deleted".
+        if (
+          isProviderError(e, 'notFound') &&
+          /OBJECT_NOT_FOUND/.test(e.details.vendorMessage ?? '')
+        ) {
           for (const id of chunk) missing.add(id);
           return;
         }
@@ -372,7 +399,9 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
             method: 'POST',
             path: '/crm/v3/objects/deals/search',
             body: {
-              filterGroups: [{ filters: [{ propertyName: ticketProperty, operator: 'EQ', value: key }] }],
+              filterGroups: [
+                { filters: [{ propertyName: ticketProperty, operator: 'EQ', value: key }] },
+              ],
               properties,
               limit: 200,
               ...(after ? { after } : {}),
@@ -388,7 +417,11 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
             'notConfigured',
             `${PROVIDER} refused to search deals by the property "${ticketProperty}" ` +
               `(customerContext.hubspot.ticketProperty): ${e.details.vendorMessage ?? e.message}`,
-            { provider: PROVIDER, status: e.details.status, where: 'customerContext.hubspot.ticketProperty' },
+            {
+              provider: PROVIDER,
+              status: e.details.status,
+              where: 'customerContext.hubspot.ticketProperty',
+            },
           );
         }
         throw e;
@@ -402,7 +435,10 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
   }
 
   /** deal id → company ids, the primary (type 5) first. */
-  async function companiesOf(dealIds: string[], signal?: AbortSignal): Promise<Map<string, string[]>> {
+  async function companiesOf(
+    dealIds: string[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     await mapLimit(chunks(dealIds, BATCH), PARALLEL, async (chunk) => {
       let data: z.infer<typeof AssociationsResponse>;
@@ -469,7 +505,10 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
     return p;
   }
 
-  async function resolveOwners(ids: string[], warnings: string[]): Promise<Map<string, SalesOwner>> {
+  async function resolveOwners(
+    ids: string[],
+    warnings: string[],
+  ): Promise<Map<string, SalesOwner>> {
     const unknown = ids.filter((id) => !owners.has(id));
     const out = new Map<string, SalesOwner>();
     try {
@@ -482,7 +521,8 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
     } catch (e) {
       if (!isProviderError(e, 'forbidden')) throw e;
       warnings.push(
-        `${PROVIDER}: the token may not read owners (scope crm.objects.owners.read), so owners are not shown.`,
+        `${PROVIDER}: the token may not read owners (scope crm.objects.owners.read); ` +
+          'owners are not shown.',
       );
     }
     return out;
@@ -496,14 +536,15 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
     const refIds: string[] = [];
     for (const ref of ticket.dealRefs) {
       const id = hubspotDealId(ref);
-      if (id === undefined) warnings.push(`${PROVIDER}: "${ref}" is not a HubSpot deal id or link; ignored.`);
+      if (id === undefined)
+        warnings.push(`${PROVIDER}: "${ref}" is not a HubSpot deal id or link; ignored.`);
       else if (!refIds.includes(id)) refIds.push(id);
     }
     if (ticketProperty && !/^[A-Za-z0-9_]{1,100}$/.test(ticketProperty)) {
       throw new ProviderError(
         'notConfigured',
         `${PROVIDER}: "${ticketProperty}" is not a deal property name ` +
-          '(customerContext.hubspot.ticketProperty expects an internal name such as jira_issue_key).',
+          '(customerContext.hubspot.ticketProperty expects an internal name, e.g. jira_issue_key).',
         { provider: PROVIDER, where: 'customerContext.hubspot.ticketProperty' },
       );
     }
@@ -515,29 +556,44 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
       refIds.length ? batchRead('deals', refIds, properties, signal) : undefined,
       ticketProperty ? searchByKey(ticket.key, signal) : [],
     ]);
+    // A scope the token lacks costs that detail, not the whole lookup.
+    async function orWarn<T>(p: Promise<T>, fallback: T, warning: string): Promise<T> {
+      try {
+        return await p;
+      } catch (e) {
+        if (!isProviderError(e, 'forbidden')) throw e;
+        if (!warnings.includes(warning)) warnings.push(warning);
+        return fallback;
+      }
+    }
+
     const deals = new Map<string, HsObject>();
     for (const id of refIds) {
       const d = byRef?.found.get(id);
       if (d) deals.set(id, d);
-      else warnings.push(`${PROVIDER}: deal ${id} referenced by ${ticket.key} was not found (deleted, or not visible to this token).`);
+      else warnings.push(notFoundWarning(id, ticket.key));
     }
     for (const d of found) if (!deals.has(d.id)) deals.set(d.id, d);
-    if (deals.size === 0) {
-      await Promise.all([accountP, stagesP]);
-      return { deals: [], warnings };
-    }
+    if (deals.size === 0) return { deals: [], warnings };
 
     // Second round: companies per deal and owners; then the companies' names.
-    const ownerIds = [...new Set([...deals.values()].map((d) => str(d.properties?.hubspot_owner_id)))].filter(
-      (id): id is string => id !== undefined,
-    );
+    const ownerIds = [
+      ...new Set([...deals.values()].map((d) => str(d.properties?.hubspot_owner_id))),
+    ].filter((id): id is string => id !== undefined);
+    const noCompanies =
+      `${PROVIDER}: the token may not read companies (scope ` +
+      'crm.objects.companies.read), so deal names stand in for customers.';
     const [assoc, ownerMap] = await Promise.all([
-      companiesOf([...deals.keys()], signal),
+      orWarn(companiesOf([...deals.keys()], signal), new Map<string, string[]>(), noCompanies),
       resolveOwners(ownerIds, warnings),
     ]);
     const companyIds = [...new Set([...assoc.values()].flat())];
     const companies = companyIds.length
-      ? (await batchRead('companies', companyIds, ['name', 'domain'], signal)).found
+      ? await orWarn(
+          batchRead('companies', companyIds, ['name', 'domain'], signal).then((r) => r.found),
+          new Map<string, HsObject>(),
+          noCompanies,
+        )
       : new Map<string, HsObject>();
     const [info, stageResult] = await Promise.all([accountP, stagesP]);
     const stageIdx = stageResult === 'forbidden' ? undefined : stageResult;
@@ -545,7 +601,8 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
       warnings.push(`${PROVIDER}: the token may not read deal pipelines, so stages are not shown.`);
     }
 
-    const origin = uiOrigin(options.portalUrl) ?? uiOrigin(info?.uiDomain) ?? 'https://app.hubspot.com';
+    const origin =
+      uiOrigin(options.portalUrl) ?? uiOrigin(info?.uiDomain) ?? 'https://app.hubspot.com';
     const result: Deal[] = [];
     for (const [id, d] of deals) {
       const p = d.properties ?? {};
@@ -561,7 +618,8 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
       const pipelineId = str(p.pipeline);
       if (stageId && stageIdx) {
         const label =
-          (pipelineId ? stageIdx.byPipeline.get(pipelineId)?.get(stageId) : undefined) ?? stageIdx.any.get(stageId);
+          (pipelineId ? stageIdx.byPipeline.get(pipelineId)?.get(stageId) : undefined) ??
+          stageIdx.any.get(stageId);
         if (label) deal.stage = label;
       }
       const closeDate = dateOf(p.closedate);
@@ -569,7 +627,8 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
       const ownerId = str(p.hubspot_owner_id);
       const owner = ownerId ? ownerMap.get(ownerId) : undefined;
       if (owner) deal.owner = { ...owner };
-      if (info) deal.url = `${origin}/contacts/${encodeURIComponent(info.portalId)}/record/0-3/${encodeURIComponent(id)}`;
+      const portal = info ? encodeURIComponent(info.portalId) : undefined;
+      if (portal) deal.url = `${origin}/contacts/${portal}/record/0-3/${encodeURIComponent(id)}`;
       result.push(deal);
     }
     return { deals: result, warnings };
@@ -582,7 +641,8 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
     async whoAmI() {
       const info = await accountInfo();
       if (!info) return `${PROVIDER} (account details not visible to this token)`;
-      return `${PROVIDER} account ${info.portalId}${info.portalName ? ` (${info.portalName})` : ''}`;
+      const name = info.portalName ? ` (${info.portalName})` : '';
+      return `${PROVIDER} account ${info.portalId}${name}`;
     },
   };
 }

@@ -11,7 +11,8 @@ describe('parseDealsCsv', () => {
   it('reads a comma file with default English headers', () => {
     const text =
       'Ticket,Company,Amount,Currency,Stage,Close Date,Owner,Owner Email,URL\n' +
-      'ACME-42,Globex LLC,120000,usd,Negotiation,2026-12-15,Anna Petrova,anna@example.com,https://crm.example.com/d/1\n';
+      'ACME-42,Globex LLC,120000,usd,Negotiation,2026-12-15,Anna Petrova,anna@example.com,' +
+      'https://crm.example.com/d/1\n';
     const { rows, problems } = parseDealsCsv(text, {});
     assert.deepEqual(problems, []);
     assert.deepEqual(rows, [
@@ -44,7 +45,7 @@ describe('parseDealsCsv', () => {
     );
   });
 
-  it('keeps delimiters, doubled quotes and newlines inside quoted fields, and counts physical lines', () => {
+  it('keeps delimiters, doubled quotes, newlines in quoted fields; counts physical lines', () => {
     const text = [
       'ticket,customer,stage,amount',
       '"ACME-1","Acme, Inc.","Say ""hi""",1',
@@ -74,8 +75,13 @@ describe('parseDealsCsv', () => {
 
   it('maps columns by csv.columns, case-insensitively, over the default names', () => {
     const text =
-      'Deal name,Jira,Account,Value,Amount\n' + 'Renewal,ACME-7,Globex,"5,000",not-a-number-but-unmapped\n';
-    const { rows, problems } = parseDealsCsv(text, { ticket: 'jira', customer: 'ACCOUNT', amount: 'value' });
+      'Deal name,Jira,Account,Value,Amount\n' +
+      'Renewal,ACME-7,Globex,"5,000",not-a-number-but-unmapped\n';
+    const { rows, problems } = parseDealsCsv(text, {
+      ticket: 'jira',
+      customer: 'ACCOUNT',
+      amount: 'value',
+    });
     assert.deepEqual(problems, []);
     assert.equal(rows[0].ticket, 'ACME-7');
     assert.equal(rows[0].deal.customer, 'Globex');
@@ -89,7 +95,10 @@ describe('parseDealsCsv', () => {
     assert.equal(rows[0].deal.amount, undefined);
     assert.equal(problems.length, 1);
     assert.equal(problems[0].line, 1);
-    assert.match(problems[0].message, /column "Бюджет" set in csv\.columns\.amount is not in the header/);
+    assert.match(
+      problems[0].message,
+      /column "Бюджет" set in csv\.columns\.amount is not in the header/,
+    );
   });
 
   it('reports a file without a ticket column as one problem on line 1 and returns no rows', () => {
@@ -128,8 +137,10 @@ describe('parseDealsCsv', () => {
   it('reads a 1C-style Russian export: semicolons, DD.MM.YYYY, "1 200 000,50", руб.', () => {
     const text =
       '\ufeffЗадача;Клиент;Сумма;Валюта;Этап;Дата закрытия;Ответственный;Почта\r\n' +
-      'ACME-42;ООО "Ромашка";1 200 000,50;руб.;Переговоры;15.12.2026;Иванова Анна;anna@example.ru\r\n' +
-      'ACME-42;"АО ""Вектор""";\u00a0350\u00a0000;;Счёт выставлен;01.02.2027 0:00:00;Петров П.;\r\n' +
+      'ACME-42;ООО "Ромашка";1 200 000,50;руб.;Переговоры;15.12.2026;Иванова Анна;' +
+      'anna@example.ru\r\n' +
+      'ACME-42;"АО ""Вектор""";\u00a0350\u00a0000;;Счёт выставлен;01.02.2027 0:00:00;' +
+      'Петров П.;\r\n' +
       'ACME-43;ИП Сидоров;99 999 руб.;;Новая;31.04.2027;;\r\n';
     const { rows, problems } = parseDealsCsv(text, {});
     assert.deepEqual(problems, [
@@ -209,14 +220,17 @@ describe('parseDealsCsv', () => {
   });
 
   it('reports an unterminated quoted field at the line where it opens', () => {
-    const { rows, problems } = parseDealsCsv('ticket,customer\nA-1,Good\nA-2,"Broken\nA-3,Lost\n', {});
+    const { rows, problems } = parseDealsCsv(
+      'ticket,customer\nA-1,Good\nA-2,"Broken\nA-3,Lost\n',
+      {},
+    );
     assert.deepEqual(
       rows.map((r) => r.deal.customer),
       ['Good'],
     );
     assert.equal(problems.length, 1);
     assert.equal(problems[0].line, 3);
-    assert.match(problems[0].message, /never closed/);
+    assert.match(problems[0].message, /is not closed/);
   });
 });
 
@@ -257,7 +271,7 @@ describe('csvCrm', () => {
     assert.equal((await crm.dealsForTicket(aTicket('ACME-44'))).deals[0].amount, 301);
   });
 
-  it('fails with invalidData naming the setting when the ticket column cannot be found', async () => {
+  it('fails with invalidData naming the setting when the ticket column is missing', async () => {
     const crm = csvCrm(async () => 'Задача;Клиент\nA-1;B\n', { ticket: 'Тикет' }, 'deals.csv');
     await assert.rejects(
       crm.dealsForTicket(aTicket('A-1')),
@@ -277,7 +291,8 @@ describe('csvCrm', () => {
     );
     await assert.rejects(
       crm.dealsForTicket(aTicket('A-1')),
-      (e: unknown) => isProviderError(e, 'invalidData') && /deals\.csv: cannot read the file/.test(e.message),
+      (e: unknown) =>
+        isProviderError(e, 'invalidData') && /deals\.csv: cannot read the file/.test(e.message),
     );
   });
 

@@ -25,6 +25,7 @@ let remoteModule: typeof Remote | undefined;
 /** Loads the HTTP half of the extension on first use (about 10 ms once; never for data-file users). */
 export function loadRemote(): typeof Remote {
   // A computed path keeps esbuild from inlining the module into extension.js.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberate lazy load of a sibling bundle
   remoteModule ??= require(path.join(__dirname, 'remote.js')) as typeof Remote;
   return remoteModule;
 }

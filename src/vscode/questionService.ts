@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { ProviderError } from '../core/errors';
 import { formatTimestamp } from '../core/format';
 import { type InboxEntry, appendToInbox, readInbox, toInboxLine } from '../core/questions/localInbox';
 import { mailtoUrl } from '../core/questions/messages';
@@ -73,7 +74,12 @@ export class QuestionService implements vscode.Disposable {
     senders.crm = {
       send: async (q, signal) => {
         if (q.localInbox) {
-          await appendToInbox(q.localInbox, toInboxLine(q));
+          try {
+            await appendToInbox(q.localInbox, toInboxLine(q));
+          } catch (e) {
+            // A read-only folder or a full disk: say which file, keep the question for a retry.
+            throw new ProviderError('invalidData', `Cannot write ${path.basename(q.localInbox)}: ${(e as Error).message}`, { provider: 'local inbox' });
+          }
           return { remoteId: q.id, remoteUrl: undefined };
         }
         if (!remoteCrm) throw new Error('No CRM is configured to receive this question.');

@@ -22,7 +22,7 @@ import { TicketStatusItem } from './vscode/statusItem';
 
 /** What activate() returns: read by the integration tests, and by anyone scripting VS Code. */
 export interface CustomerContextApi {
-  readonly state: { statusText: string | undefined; sidebar: SidebarState };
+  readonly state: { statusText: string | undefined; sidebar: SidebarState | undefined };
   onDidChangeState: vscode.Event<void>;
 }
 
@@ -174,7 +174,7 @@ async function start(context: vscode.ExtensionContext): Promise<CustomerContextA
 
   return {
     get state() {
-      return { statusText: status.text, sidebar: sidebar.state };
+      return { statusText: status.text, sidebar: sidebar.lastPosted };
     },
     onDidChangeState: stateChanged.event,
   };

@@ -49,7 +49,11 @@ export class DataFiles implements vscode.Disposable {
       e = {
         watcher: watchFile(file, () => {
           const cur = this.entries.get(file);
-          if (cur) cur.result = undefined;
+          // Forget the old result and its problems: a fixed file must not show the old error meanwhile.
+          if (cur) {
+            cur.result = undefined;
+            cur.last = undefined;
+          }
           this.changed.fire(file);
         }),
       };

@@ -22,6 +22,7 @@ export interface SidebarActions {
 export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
   private ready = false;
+  private posted: SidebarState | undefined;
   private pendingOpenForm = false;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly resolved = new vscode.EventEmitter<void>();
@@ -36,9 +37,9 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
     this.disposables.push(session.onDidChange(() => this.push()), presenter.onDidChange(() => this.push()), this.resolved);
   }
 
-  /** The state as last rendered (also exposed to the integration tests). */
-  get state(): SidebarState {
-    return buildSidebarState(this.session.snapshot, this.presenter.current());
+  /** The state last posted to the page; undefined until the view is resolved and its page is ready. */
+  get lastPosted(): SidebarState | undefined {
+    return this.posted;
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -61,7 +62,10 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
     ];
     view.onDidDispose(() => {
       subs.forEach((d) => d.dispose());
-      if (this.view === view) this.view = undefined;
+      if (this.view === view) {
+        this.view = undefined;
+        this.posted = undefined;
+      }
     });
     this.resolved.fire();
   }
@@ -100,7 +104,8 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
 
   private push(): void {
     if (!this.view || !this.ready) return;
-    void this.post({ type: 'state', state: this.state });
+    this.posted = buildSidebarState(this.session.snapshot, this.presenter.current());
+    void this.post({ type: 'state', state: this.posted });
   }
 
   private async onMessage(raw: unknown): Promise<void> {

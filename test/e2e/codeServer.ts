@@ -9,12 +9,14 @@ import * as path from 'node:path';
 
 export const CODE_SERVER_VERSION = '4.100.3';
 
-/** The repository root: the nearest folder above this file (src or compiled) with our package.json. */
+/** The repository root: the nearest folder above this file (source or compiled) with our package.json. */
 export function repoRoot(): string {
   let dir = __dirname;
   for (;;) {
     const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, 'utf8')).name === 'customer-context') return dir;
+    // out/ can hold a copy of package.json (tsc emits imported JSON), so the scripts folder must be there too.
+    if (fs.existsSync(pkg) && fs.existsSync(path.join(dir, 'scripts', 'sampleWorkspace.mjs')) &&
+        JSON.parse(fs.readFileSync(pkg, 'utf8')).name === 'customer-context') return dir;
     const up = path.dirname(dir);
     if (up === dir) throw new Error(`no customer-context package.json above ${__dirname}`);
     dir = up;
@@ -30,8 +32,9 @@ export function codeServerEntry(root = repoRoot()): string {
   return path.join(root, '.vscode-test', `code-server-${CODE_SERVER_VERSION}`, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 }
 
-/** The one .vsix `npm run package` leaves in the repository root. */
+/** The one .vsix `npm run package` leaves in the repository root (or CC_VSIX, to test another package). */
 export function findVsix(root = repoRoot()): string {
+  if (process.env.CC_VSIX) return path.resolve(process.env.CC_VSIX);
   const found = fs.readdirSync(root).filter((f) => f.endsWith('.vsix'));
   if (found.length === 0) throw new Error(`no .vsix in ${root}: run \`npm run package\` first`);
   if (found.length > 1) {
@@ -62,6 +65,8 @@ export interface CodeServerOptions {
   folder?: string;
   /** Where code-server's output goes; <tmpDir>/code-server.log when omitted. */
   logFile?: string;
+  /** Loopback port; 0 (default) lets the kernel pick a free one. */
+  port?: number;
   /** How long to wait for the server to answer. */
   startTimeoutMs?: number;
 }
@@ -192,7 +197,7 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
       ...baseArgs,
       '--auth', 'none',
       // Port 0: the kernel picks a free port; we read it back from code-server's output (no race).
-      '--bind-addr', '127.0.0.1:0',
+      '--bind-addr', `127.0.0.1:${opts.port ?? 0}`,
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-workspace-trust',
@@ -248,9 +253,10 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
     extensionsDir,
     logFile,
     folderUrl(folder, payload) {
-      const q = new URLSearchParams({ folder });
-      if (payload) q.set('payload', JSON.stringify(payload));
-      return `${origin}/?${q.toString()}`;
+      // Slashes left readable (`?folder=/abs/path`), as people paste it; everything else encoded.
+      let url = `${origin}/?folder=${encodeURIComponent(folder).replace(/%2F/g, '/')}`;
+      if (payload) url += `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+      return url;
     },
     remoteUri(absPath) {
       return `vscode-remote://${new URL(origin).host}${absPath}`;

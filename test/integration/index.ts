@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { timings } from './helpers';
 
 export interface IntegrationTestResult {
   title: string;
@@ -23,6 +24,8 @@ export interface IntegrationResults {
   passes: IntegrationTestResult[];
   failures: IntegrationTestResult[];
   pending: IntegrationTestResult[];
+  /** Latencies the tests measured, e.g. from `git checkout` to the status bar. */
+  timings: Array<{ label: string; ms: number }>;
 }
 
 function writeResults(file: string | undefined, results: IntegrationResults): void {
@@ -45,6 +48,7 @@ export async function run(): Promise<void> {
     passes: [],
     failures: [],
     pending: [],
+    timings,
   };
   try {
     // mocha 12 is an ES module; import() loads it in every host (Electron's Node may lack require(esm)).

@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// `npm run test:e2e`: the extension in a real VS Code (code-server 1.100, in Debian's Chromium).
+//   1. package the .vsix (production bundle, as users get it)
+//   2. install code-server into .vscode-test/ if missing
+//   3. compile the tests
+//   4. the integration suite inside code-server's extension host (test/e2e/runIntegration.ts)
+//   5. the UI tests against the installed .vsix (test/e2e/ui.test.ts)
+// Prints the counts of both and the total time; exits non-zero when anything failed.
+//
+//   node scripts/testE2e.mjs [--skip-package] [--only=integration|ui]
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureCodeServer } from './setupCodeServer.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const started = Date.now();
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const phases = [];
+
+function step(name, fn) {
+  const t0 = Date.now();
+  console.log(`\n▶ ${name}`);
+  const result = fn();
+  phases.push({ name, ms: Date.now() - t0 });
+  return result;
+}
+
+function run(cmd, cmdArgs, opts = {}) {
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', ...opts });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+function mustRun(cmd, cmdArgs) {
+  const status = run(cmd, cmdArgs);
+  if (status !== 0) {
+    console.error(`\n✗ ${cmd} ${cmdArgs.join(' ')} failed (${status})`);
+    process.exit(status);
+  }
+}
+
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+
+if (!args.includes('--skip-package')) {
+  step('package the .vsix', () => {
+    // A stale package from an older version would be ambiguous: the tests install the one .vsix there is.
+    for (const f of fs.readdirSync(root).filter((n) => n.endsWith('.vsix'))) fs.rmSync(path.join(root, f));
+    // `vsce package` runs vscode:prepublish (the production esbuild) first.
+    mustRun(bin('vsce'), ['package', '--no-dependencies']);
+  });
+}
+step('code-server', () => ensureCodeServer());
+step('compile the tests', () => mustRun(bin('tsc'), ['-p', '.', '--outDir', 'out']));
+
+const summary = [];
+let failed = false;
+
+if (!only || only === 'integration') {
+  const status = step('integration suite in code-server', () => run(process.execPath, ['out/test/e2e/runIntegration.js']));
+  const resultsFile = path.join(root, 'test-results', 'integration', 'results.json');
+  if (fs.existsSync(resultsFile)) {
+    const { stats, vscodeVersion } = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
+    summary.push(`integration (VS Code ${vscodeVersion}): ${stats.passes} passing, ${stats.failures} failing, ${stats.pending} pending`);
+  } else {
+    summary.push('integration: no results');
+  }
+  failed ||= status !== 0;
+}
+
+if (!only || only === 'ui') {
+  console.log('\n▶ UI tests in Chromium');
+  const t0 = Date.now();
+  // In this process, through mocha's API, for the counts; the suite stops its own server and browser.
+  const { default: Mocha } = await import('mocha');
+  const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, reporter: 'spec' });
+  mocha.addFile(path.join(root, 'out', 'test', 'e2e', 'ui.test.js'));
+  await mocha.loadFilesAsync();
+  const stats = await new Promise((resolve) => {
+    const runner = mocha.run(() => resolve(runner.stats));
+  });
+  phases.push({ name: 'UI tests in Chromium', ms: Date.now() - t0 });
+  summary.push(`UI: ${stats.passes} passing, ${stats.failures} failing, ${stats.pending} pending`);
+  failed ||= stats.failures > 0 || stats.tests === 0;
+}
+
+console.log('\n── end-to-end summary ──');
+for (const line of summary) console.log(`  ${line}`);
+for (const p of phases) console.log(`  ${p.name}: ${seconds(p.ms)}`);
+console.log(`  total: ${seconds(Date.now() - started)}`);
+console.log(`  artefacts: ${path.relative(process.cwd(), path.join(root, 'test-results'))}/ (screenshots, logs, timings)`);
+process.exit(failed ? 1 : 0);

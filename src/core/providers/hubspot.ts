@@ -7,6 +7,7 @@ import { ProviderError, isProviderError } from '../errors';
 import type { HttpClient, ProviderHttpOptions, TokenSource } from '../http';
 import type { Deal, SalesOwner, Ticket } from '../model';
 import type { Crm } from './types';
+import { chunks, mapLimit } from '../collections';
 
 const PROVIDER = 'HubSpot';
 /** HubSpot's batch endpoints take at most 100 inputs. */
@@ -179,29 +180,7 @@ export function hubspotHttpOptions(baseUrl: string, token: TokenSource): Provide
 // -------------------------------------------------------------------------------------------------
 // Helpers
 
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
-/** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
-async function mapLimit<T, R>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 function str(v: unknown): string | undefined {
   if (typeof v === 'string') return v.trim() || undefined;

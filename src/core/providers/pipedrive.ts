@@ -6,6 +6,7 @@ import { ProviderError, isProviderError } from '../errors';
 import type { HttpClient, ProviderHttpOptions, TokenSource } from '../http';
 import type { Deal, SalesOwner, Ticket } from '../model';
 import type { Crm } from './types';
+import { chunks, mapLimit } from '../collections';
 
 const PROVIDER = 'Pipedrive';
 /** Pipedrive's v2 list endpoints take at most 100 ids. */
@@ -140,28 +141,7 @@ export function pipedriveDealRef(ref: string): { id: string; company?: string } 
   return { id, company: host[1].toLowerCase() === 'app' ? undefined : host[1].toLowerCase() };
 }
 
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
-async function mapLimit<T, R>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 function ownerFrom(u: User): SalesOwner {
   const owner: SalesOwner = {

@@ -6,6 +6,7 @@ import { ProviderError, isProviderError } from '../errors';
 import type { HttpClient, HttpResponse, ProviderHttpOptions, TokenSource } from '../http';
 import type { Deal, Ticket } from '../model';
 import type { Crm } from './types';
+import { chunks } from '../collections';
 
 const PROVIDER = 'Salesforce';
 const DEFAULT_API_VERSION = '62.0';
@@ -155,11 +156,6 @@ export function salesforceOpportunityId(ref: string): string | undefined {
 /** The 15-character, case-sensitive form: a 15- and an 18-character id of one record match. */
 const id15 = (id: string): string => id.slice(0, 15);
 
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** Salesforce opportunities as a Crm over an HttpClient built with `salesforceHttpOptions`. */
 export function salesforceCrm(http: HttpClient, options: SalesforceOptions = {}): Crm {

@@ -1,22 +1,23 @@
 // The durable outbox for questions to sales: nothing typed is lost on close, crash or network loss.
 //
 // Layout of the directory (the extension passes `<globalStorageUri>/outbox`):
-//   <id>.json        one entry per question, replaced atomically (temp file, fsync, rename, fsync dir);
-//                    written BEFORE anything is sent, so the UI may say "Queued" as soon as enqueue resolves
-//   <id>.lease       who is sending this question now ({owner, pid, host, token, expiresAt}); created with
-//                    O_EXCL so two windows (two extension-host processes) never send the same question
-//   <id>.lock        short lock around each read-modify-write of <id>.json, so a user's Retry or Discard
-//                    in one window and a send result in another never overwrite each other
-//   *.tmp            temp files; leftovers older than a minute are removed
-//   corrupt/         entries that could not be read (truncated, empty, wrong shape), kept for the user
+//   <id>.json    one entry per question, replaced atomically (temp file, fsync, rename, fsync
+//                dir); written BEFORE anything is sent, so the UI may say "Queued" once enqueue
+//                resolves
+//   <id>.lease   who is sending this question ({owner, pid, host, token, expiresAt}); created
+//                exclusively, so two windows (two extension hosts) never send the same question
+//   <id>.lock    short lock around each read-modify-write of <id>.json, so a Retry or Discard in
+//                one window and a send result in another never overwrite each other
+//   *.tmp        temp files; leftovers older than a minute are removed
+//   corrupt/     entries that could not be read (truncated, empty, wrong shape), kept for the user
 //
 // Delivery semantics per route:
-// - exactly once where the sender can `reconcile` (find the message by the question id it embeds): after an
-//   ambiguous failure (connection cut or timeout after the request may have left, 5xx on a POST, a crash
-//   mid-send) the route is `unknown` and the next attempt first asks the remote whether it arrived;
-// - at least once where it cannot (Slack and Teams webhooks cannot be queried): the next attempt resends.
-// - `email` is never sent from here: the UI opens a mailto: link and then calls markSent(id, 'email').
-//   process() skips routes that have no sender, so a route whose provider is not set up stays queued.
+// - exactly once where the sender can `reconcile` (find the message by the question id it embeds):
+//   after an ambiguous failure (cut or timeout after the request may have left, 5xx on a POST, a
+//   crash mid-send) the route is `unknown` and the next attempt first asks the remote;
+// - at least once where it cannot (Slack and Teams webhooks): the next attempt resends;
+// - `email` is never sent from here: the UI opens a mailto: link, then calls markSent(id, 'email').
+//   process() skips routes without a sender, so a route whose provider is not set up stays queued.
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -26,7 +27,14 @@ import { ProviderError } from '../errors';
 import { Question, RouteNames, type RouteName } from './question';
 
 /** Where one route of a question stands. */
-export const RouteStateName = z.enum(['queued', 'sending', 'sent', 'failed', 'unknown', 'needsAuth']);
+export const RouteStateName = z.enum([
+  'queued',
+  'sending',
+  'sent',
+  'failed',
+  'unknown',
+  'needsAuth',
+]);
 export type RouteStateName = z.infer<typeof RouteStateName>;
 
 /** One route's delivery record, persisted in the entry. */
@@ -38,7 +46,7 @@ export const RouteState = z.looseObject({
   nextAttemptAt: z.optional(z.number()),
   /** What went wrong last, for the person (vendor message included, no secret). */
   lastError: z.optional(z.string()),
-  /** Set while a send may have reached the remote unconfirmed: the next attempt reconciles first. */
+  /** Set while a send may have reached the remote unconfirmed: reconcile before resending. */
   mayHaveBeenSent: z.optional(z.boolean()),
   remoteId: z.optional(z.string()),
   remoteUrl: z.optional(z.string()),
@@ -65,7 +73,7 @@ export type OutboxEntry = z.infer<typeof OutboxEntry>;
 /** The question's state as the sidebar shows it. */
 export type QuestionState = 'Queued' | 'Sent' | 'Failed' | 'Answered';
 
-/** Answered if answered; Failed if a route failed or needs a token; Sent if every route is sent; else Queued. */
+/** Answered; or Failed if a route failed or needs a token; Sent if all sent; else Queued. */
 export function questionState(entry: OutboxEntry): QuestionState {
   if (entry.answer) return 'Answered';
   const states = Object.values(entry.routes).map((r) => r?.state);
@@ -82,7 +90,7 @@ export interface RemoteRef {
 
 /** Delivers a question over one route. Every method throws ProviderError on failure. */
 export interface RouteSender {
-  /** Posts the message (which embeds `cc-question:<id>`). Never retried inside: the outbox decides. */
+  /** Posts the message (it embeds `cc-question:<id>`). Never retried inside: the outbox decides. */
   send(q: Question, signal?: AbortSignal): Promise<RemoteRef>;
   /** Finds an earlier delivery by the embedded question id; undefined when it never arrived. */
   reconcile?(q: Question, signal?: AbortSignal): Promise<RemoteRef | undefined>;
@@ -111,7 +119,7 @@ export interface OutboxOptions {
   owner: string;
   now?: () => number;
   random?: () => number;
-  /** How long a send lease lasts before another window may take the question over (default 5 min). */
+  /** How long a send lease lasts before another window may take over (default 5 min). */
   leaseMs?: number;
   /** How long a Retry/Discard waits for another window's short write lock (default 10 s). */
   lockWaitMs?: number;
@@ -126,9 +134,10 @@ export interface Subscription {
 const BACKOFF_BASE_MS = 2_000;
 const BACKOFF_CAP_MS = 15 * 60_000;
 const DEFAULT_LEASE_MS = 5 * 60_000;
+const ANSWER_WINDOW_MS = 30 * 86_400_000;
 const LOCK_TTL_MS = 15_000;
 const TMP_MAX_AGE_MS = 60_000;
-/** An empty lease file younger than this is someone's create-then-write in progress, not a crash. */
+/** An empty lease file younger than this is a write in progress, not a crash. */
 const EMPTY_LEASE_GRACE_MS = 5_000;
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
 /** Routes the outbox never sends itself (the UI opens them, then calls markSent). */
@@ -192,7 +201,8 @@ async function renameWithRetry(from: string, to: string): Promise<void> {
       return await fs.rename(from, to);
     } catch (e) {
       const c = errCode(e);
-      if (process.platform !== 'win32' || !['EPERM', 'EBUSY', 'EACCES'].includes(c) || i >= 10) throw e;
+      if (process.platform !== 'win32' || !['EPERM', 'EBUSY', 'EACCES'].includes(c) || i >= 10)
+        throw e;
       await sleep(20 * (i + 1));
     }
   }
@@ -268,7 +278,8 @@ export class Outbox {
     const parsed = Question.safeParse(question);
     if (!parsed.success) throw new Error('Outbox: the question is incomplete and was not queued.');
     const q = parsed.data;
-    if (!ID_PATTERN.test(q.id)) throw new Error(`Outbox: "${q.id.slice(0, 40)}" is not a usable question id.`);
+    if (!ID_PATTERN.test(q.id))
+      throw new Error(`Outbox: "${q.id.slice(0, 40)}" is not a usable question id.`);
     const unique = [...new Set(routes)];
     if (unique.length === 0) throw new Error('Outbox: no route to send the question to.');
     const entry: OutboxEntry = { version: 1, question: q, routes: {} };
@@ -285,7 +296,7 @@ export class Outbox {
     return entry;
   }
 
-  /** Every readable entry (discarded ones included, oldest first) and the files kept in `corrupt/`. */
+  /** Every readable entry (discarded included, oldest first) and the files kept in `corrupt/`. */
   async list(): Promise<{ entries: OutboxEntry[]; corrupt: string[] }> {
     const entries: OutboxEntry[] = [];
     for (const name of await this.names()) {
@@ -297,7 +308,9 @@ export class Outbox {
     entries.sort((a, b) => a.question.createdAt.localeCompare(b.question.createdAt));
     let corrupt: string[] = [];
     try {
-      corrupt = (await fs.readdir(this.corruptDir)).sort().map((n) => path.join(this.corruptDir, n));
+      corrupt = (await fs.readdir(this.corruptDir))
+        .sort()
+        .map((n) => path.join(this.corruptDir, n));
     } catch {
       /* no corrupt directory: nothing was ever quarantined */
     }
@@ -312,8 +325,8 @@ export class Outbox {
   }
 
   /**
-   * Sends every due route that has a sender. Concurrent calls coalesce: one pass runs, and at most one
-   * more follows with the latest senders. Questions leased by another live window are skipped.
+   * Sends every due route that has a sender. Concurrent calls coalesce: one pass runs, and at most
+   * one more follows with the latest senders. Questions leased by another live window are skipped.
    */
   process(senders: RouteSenders, signal?: AbortSignal): Promise<void> {
     if (this.pending) {
@@ -322,7 +335,11 @@ export class Outbox {
       return this.pending.promise;
     }
     if (this.active) {
-      const pending = { senders, signal } as { promise: Promise<void>; senders: RouteSenders; signal?: AbortSignal };
+      const pending = { senders, signal } as {
+        promise: Promise<void>;
+        senders: RouteSenders;
+        signal?: AbortSignal;
+      };
       pending.promise = this.active
         .catch(() => undefined)
         .then(() => {
@@ -339,14 +356,19 @@ export class Outbox {
     return run;
   }
 
-  /** Makes every unsent route of the question due now (failed and needsAuth included); resets backoff. */
+  /** Makes every unsent route due now (failed and needsAuth included) and resets the backoff. */
   async retry(id: string): Promise<OutboxEntry | undefined> {
     return this.update(id, (e) => {
       e.discarded = undefined;
       for (const r of RouteNames) {
         const s = e.routes[r];
         if (!s || s.state === 'sent' || s.state === 'sending') continue;
-        e.routes[r] = { ...s, state: s.mayHaveBeenSent ? 'unknown' : 'queued', attempts: 0, nextAttemptAt: this.now() };
+        e.routes[r] = {
+          ...s,
+          state: s.mayHaveBeenSent ? 'unknown' : 'queued',
+          attempts: 0,
+          nextAttemptAt: this.now(),
+        };
       }
     });
   }
@@ -360,7 +382,12 @@ export class Outbox {
       await this.update(entry.question.id, (e) => {
         const s = e.routes[route];
         if (s?.state !== 'needsAuth') return;
-        e.routes[route] = { ...s, state: s.mayHaveBeenSent ? 'unknown' : 'queued', attempts: 0, nextAttemptAt: this.now() };
+        e.routes[route] = {
+          ...s,
+          state: s.mayHaveBeenSent ? 'unknown' : 'queued',
+          attempts: 0,
+          nextAttemptAt: this.now(),
+        };
         resumed++;
       });
     }
@@ -374,8 +401,12 @@ export class Outbox {
     });
   }
 
-  /** Records a delivery made outside the outbox (the `email` route after the mailto: link opened). */
-  async markSent(id: string, route: RouteName, remote: RemoteRef = {}): Promise<OutboxEntry | undefined> {
+  /** Records a delivery made outside the outbox (`email`, after the mailto: link opened). */
+  async markSent(
+    id: string,
+    route: RouteName,
+    remote: RemoteRef = {},
+  ): Promise<OutboxEntry | undefined> {
     return this.update(id, (e) => {
       const s = e.routes[route] ?? { state: 'queued', attempts: 0 };
       e.routes[route] = this.sentState(s, remote);
@@ -389,40 +420,50 @@ export class Outbox {
     });
   }
 
-  /** Remembers that the developer was told about the answer, so no other window tells them again. */
+  /** Remembers that the developer was told of the answer, so no other window tells again. */
   async markAnswerNotified(id: string): Promise<OutboxEntry | undefined> {
     return this.update(id, (e) => {
       e.answerNotified = true;
     });
   }
 
-  /** Asks each sent route with an `answer` reader for a reply; stores the first found. */
+  /** Asks each sent route with an `answer` reader for a reply (questions < 30 days old). */
   async checkAnswers(senders: RouteSenders, signal?: AbortSignal): Promise<void> {
     const { entries } = await this.list();
+    // Old unanswered questions would cost requests on every check for ever.
+    const oldest = this.now() - ANSWER_WINDOW_MS;
     for (const entry of entries) {
       if (entry.answer || entry.discarded) continue;
+      if ((Date.parse(entry.question.createdAt) || 0) < oldest) continue;
       for (const r of RouteNames) {
         const s = entry.routes[r];
         const reader = senders[r]?.answer;
         if (signal?.aborted) return;
         if (!s || s.state !== 'sent' || !reader) continue;
         try {
-          const answer = await reader.call(senders[r], entry.question, { remoteId: s.remoteId, remoteUrl: s.remoteUrl }, signal);
+          const answer = await reader.call(
+            senders[r],
+            entry.question,
+            { remoteId: s.remoteId, remoteUrl: s.remoteUrl },
+            signal,
+          );
           if (answer) {
             await this.setAnswer(entry.question.id, answer);
             break;
           }
         } catch (e) {
-          this.log(`Outbox: could not read the answer to ${entry.question.id} over ${r}: ${message(e)}`);
+          this.log(
+            `Outbox: could not read the answer to ${entry.question.id} over ${r}: ${message(e)}`,
+          );
         }
       }
     }
   }
 
   /**
-   * When the next route becomes due (epoch ms), for a timer; undefined when nothing is waiting. With
-   * `senders`, only routes this window can send count. A route another window is sending counts at its
-   * lease expiry, so this window takes over if that window died.
+   * When the next route becomes due (epoch ms), for a timer; undefined when nothing is waiting.
+   * With `senders`, only routes this window can send count. A route another window is sending
+   * counts at its lease expiry, so this window takes over if that window died.
    */
   async nextDueAt(senders?: RouteSenders): Promise<number | undefined> {
     let next: number | undefined;
@@ -434,14 +475,15 @@ export class Outbox {
         if (!s || MANUAL_ROUTES.has(r) || (senders && !senders[r])) continue;
         let at: number | undefined;
         if (s.state === 'queued' || s.state === 'unknown') at = s.nextAttemptAt ?? this.now();
-        else if (s.state === 'sending') at = (await this.readLease(this.leaseFile(e.question.id)))?.expiresAt ?? this.now();
+        else if (s.state === 'sending')
+          at = (await this.readLease(this.leaseFile(e.question.id)))?.expiresAt ?? this.now();
         if (at !== undefined && (next === undefined || at < next)) next = at;
       }
     }
     return next;
   }
 
-  // ---- sending ------------------------------------------------------------------------------------
+  // ---- sending ----------------------------------------------------------------------------------
 
   private async pass(senders: RouteSenders, signal?: AbortSignal): Promise<void> {
     await this.cleanLeftovers();
@@ -470,7 +512,11 @@ export class Outbox {
     });
   }
 
-  private async processEntry(id: string, senders: RouteSenders, signal?: AbortSignal): Promise<void> {
+  private async processEntry(
+    id: string,
+    senders: RouteSenders,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const lease = await this.tryAcquire(this.leaseFile(id), this.leaseMs);
     if (!lease) return;
     try {
@@ -485,7 +531,8 @@ export class Outbox {
         if (!s) continue;
         // Holding the lease, a 'sending' route is an orphan: its sender died mid-send.
         const orphan = s.state === 'sending';
-        const due = (s.state === 'queued' || s.state === 'unknown') && (s.nextAttemptAt ?? 0) <= this.now();
+        const due =
+          (s.state === 'queued' || s.state === 'unknown') && (s.nextAttemptAt ?? 0) <= this.now();
         if (!orphan && !due) continue;
         await lease.renew();
         await this.sendRoute(id, route, sender, fresh.question, orphan, signal);
@@ -508,8 +555,15 @@ export class Outbox {
       const s = e.routes[route];
       if (!s) return;
       uncertain = orphan || s.state === 'unknown' || s.mayHaveBeenSent === true;
-      // Written before the request leaves: a crash from here on leaves 'sending', read as ambiguous.
-      e.routes[route] = { ...s, state: 'sending', attempts: s.attempts + 1, nextAttemptAt: undefined, mayHaveBeenSent: true };
+      // Written before the request leaves: a crash from here on leaves 'sending', read as
+      // ambiguous.
+      e.routes[route] = {
+        ...s,
+        state: 'sending',
+        attempts: s.attempts + 1,
+        nextAttemptAt: undefined,
+        mayHaveBeenSent: true,
+      };
     });
     if (!marked) return;
 
@@ -528,7 +582,10 @@ export class Outbox {
     await this.update(id, (e) => {
       const s = e.routes[route];
       if (!s) return;
-      e.routes[route] = 'ok' in result ? this.sentState(s, result.ok) : this.failedState(s, result.error, uncertain, sender);
+      e.routes[route] =
+        'ok' in result
+          ? this.sentState(s, result.ok)
+          : this.failedState(s, result.error, uncertain, sender);
     });
     if ('error' in result) this.log(`Outbox: ${route} for ${id}: ${e2s(result.error)}`);
   }
@@ -547,7 +604,12 @@ export class Outbox {
   }
 
   /** The state after a failed attempt, by what the failure says about whether the message left. */
-  private failedState(s: RouteState, error: unknown, uncertain: boolean, sender: RouteSender): RouteState {
+  private failedState(
+    s: RouteState,
+    error: unknown,
+    uncertain: boolean,
+    sender: RouteSender,
+  ): RouteState {
     const now = this.now();
     const text = e2s(error);
     const base = { ...s, lastError: text, nextAttemptAt: undefined };
@@ -566,8 +628,16 @@ export class Outbox {
         return { ...base, state: 'failed', mayHaveBeenSent: uncertain || undefined };
       case 'rateLimited': {
         // The remote refused it, so nothing new went out; earlier uncertainty stays.
-        const at = error.details.retryAt !== undefined ? Math.max(error.details.retryAt, now) : now + this.backoff(s.attempts);
-        return { ...base, state: uncertain ? 'unknown' : 'queued', nextAttemptAt: at, mayHaveBeenSent: uncertain || undefined };
+        const at =
+          error.details.retryAt !== undefined
+            ? Math.max(error.details.retryAt, now)
+            : now + this.backoff(s.attempts);
+        return {
+          ...base,
+          state: uncertain ? 'unknown' : 'queued',
+          nextAttemptAt: at,
+          mayHaveBeenSent: uncertain || undefined,
+        };
       }
       case 'cancelled':
         // The window is closing or the user cancelled: the request may be out; try again soon.
@@ -577,19 +647,21 @@ export class Outbox {
       case 'invalidResponse':
       default: {
         // The request may have left: reconcile (when possible) before the next send.
-        const at = now + Math.max(this.backoff(s.attempts), sender.reconcile ? (sender.reconcileDelayMs ?? 0) : 0);
+        const at =
+          now +
+          Math.max(this.backoff(s.attempts), sender.reconcile ? (sender.reconcileDelayMs ?? 0) : 0);
         return { ...base, state: 'unknown', nextAttemptAt: at, mayHaveBeenSent: true };
       }
     }
   }
 
-  /** Equal-jitter exponential backoff: 2 s, 4 s, 8 s … capped at 15 min, never below half the step. */
+  /** Equal-jitter exponential backoff: 2 s, 4 s, 8 s … capped at 15 min, at least half a step. */
   private backoff(attempts: number): number {
     const step = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1));
     return Math.round(step / 2 + (this.random() * step) / 2);
   }
 
-  // ---- files --------------------------------------------------------------------------------------
+  // ---- files ------------------------------------------------------------------------------------
 
   private file(id: string): string {
     return path.join(this.dir, `${id}.json`);
@@ -649,14 +721,22 @@ export class Outbox {
       return { kind: 'future', version };
     }
     const parsed = OutboxEntry.safeParse(data);
-    if (!parsed.success) return this.quarantine(id, `unexpected shape (${parsed.error.issues[0]?.path.join('.') || 'root'})`);
-    if (parsed.data.question.id !== id) return this.quarantine(id, 'file name and question id differ');
+    if (!parsed.success)
+      return this.quarantine(
+        id,
+        `unexpected shape (${parsed.error.issues[0]?.path.join('.') || 'root'})`,
+      );
+    if (parsed.data.question.id !== id)
+      return this.quarantine(id, 'file name and question id differ');
     return { kind: 'ok', entry: parsed.data };
   }
 
   private async quarantine(id: string, why: string): Promise<ReadResult> {
     const from = this.file(id);
-    const to = path.join(this.corruptDir, `${id}.json.${this.now()}.${randomBytes(3).toString('hex')}`);
+    const to = path.join(
+      this.corruptDir,
+      `${id}.json.${this.now()}.${randomBytes(3).toString('hex')}`,
+    );
     try {
       await fs.mkdir(this.corruptDir, { recursive: true, mode: 0o700 });
       await renameWithRetry(from, to);
@@ -670,7 +750,10 @@ export class Outbox {
   }
 
   /** Read-modify-write under the short lock; undefined when the entry is gone or damaged. */
-  private async update(id: string, mutate: (e: OutboxEntry) => void): Promise<OutboxEntry | undefined> {
+  private async update(
+    id: string,
+    mutate: (e: OutboxEntry) => void,
+  ): Promise<OutboxEntry | undefined> {
     if (!ID_PATTERN.test(id) || !(await exists(this.file(id)))) return undefined;
     const lock = await this.acquire(this.lockFile(id), LOCK_TTL_MS, this.lockWaitMs);
     try {
@@ -693,13 +776,26 @@ export class Outbox {
     switch (code) {
       case 'ENOSPC':
       case 'EDQUOT':
-        return new OutboxWriteError(code, `The question could not be saved: the disk is full (${where}). Free some space and send it again; your text is kept.`);
+        return new OutboxWriteError(
+          code,
+          `The question could not be saved: the disk is full (${where}). ` +
+            'Free some space and send it again; your text is kept.',
+        );
       case 'EACCES':
       case 'EPERM':
       case 'EROFS':
-        return new OutboxWriteError(code, `The question could not be saved: no permission to write to ${where} (${code}). Your text is kept.`);
+        return new OutboxWriteError(
+          code,
+          `The question could not be saved: no permission to write to ${where} (${code}). ` +
+            'Your text is kept.',
+        );
       default:
-        return e instanceof Error && !code ? e : new OutboxWriteError(code || 'EIO', `The question could not be saved to ${where}: ${message(e)}. Your text is kept.`);
+        return e instanceof Error && !code
+          ? e
+          : new OutboxWriteError(
+              code || 'EIO',
+              `The question could not be saved to ${where}: ${message(e)}. Your text is kept.`,
+            );
     }
   }
 
@@ -719,7 +815,8 @@ export class Outbox {
           }
         } else if (name.endsWith('.lease') || name.endsWith('.lock')) {
           const id = name.slice(0, name.lastIndexOf('.'));
-          if (!present.has(`${id}.json`) && (await this.isStale(full))) await fs.rm(full, { force: true });
+          if (!present.has(`${id}.json`) && (await this.isStale(full)))
+            await fs.rm(full, { force: true });
         }
       } catch {
         /* raced with another window's cleanup */
@@ -727,7 +824,7 @@ export class Outbox {
     }
   }
 
-  // ---- leases and locks ----------------------------------------------------------------------------
+  // ---- leases and locks -------------------------------------------------------------------------
 
   private async readLease(file: string): Promise<LeaseRecord | undefined> {
     try {
@@ -765,17 +862,35 @@ export class Outbox {
       token,
       expiresAt: this.now() + ttlMs,
     });
-    let fh: fs.FileHandle;
+    // Written to a temp file and hard-linked into place: link() fails with EEXIST exactly like
+    // O_EXCL, and the lease is never visible half-written. File systems without hard links fall
+    // back to O_EXCL.
+    const tmp = `${file}.${token}.tmp`;
+    await fs.writeFile(tmp, JSON.stringify(record()), {
+      encoding: 'utf8',
+      mode: 0o600,
+      flag: 'wx',
+    });
     try {
-      fh = await fs.open(file, 'wx', 0o600);
+      await fs.link(tmp, file);
     } catch (e) {
-      if (errCode(e) === 'EEXIST') return undefined;
-      throw e;
-    }
-    try {
-      await fh.writeFile(JSON.stringify(record()), 'utf8');
+      const code = errCode(e);
+      if (code === 'EEXIST') return undefined;
+      if (!['EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP', 'EXDEV'].includes(code)) throw e;
+      let fh: fs.FileHandle;
+      try {
+        fh = await fs.open(file, 'wx', 0o600);
+      } catch (e2) {
+        if (errCode(e2) === 'EEXIST') return undefined;
+        throw e2;
+      }
+      try {
+        await fh.writeFile(JSON.stringify(record()), 'utf8');
+      } finally {
+        await fh.close();
+      }
     } finally {
-      await fh.close();
+      await fs.rm(tmp, { force: true }).catch(() => undefined);
     }
     const ours = async () => (await this.readLease(file))?.token === token;
     return {
@@ -792,15 +907,22 @@ export class Outbox {
     };
   }
 
-  /** One attempt at the lease/lock `file`; takes over a stale one. Undefined when someone holds it. */
+  /** One attempt at the lease/lock `file`, taking over a stale one; undefined when held. */
   private async tryAcquire(file: string, ttlMs: number): Promise<Held | undefined> {
     const held = await this.create(file, ttlMs);
     if (held) return held;
     const seen: { token?: string } = {};
     if (!(await this.isStale(file, seen))) return undefined;
-    // Only one window may replace a stale lease; otherwise two could each delete the other's fresh one.
+    // Only one window may replace a stale lease; otherwise two could each delete the other's fresh
+    // one.
     const guardFile = `${file}.takeover`;
-    const guard = await this.create(guardFile, 10_000);
+    let guard = await this.create(guardFile, 10_000);
+    if (!guard && (await this.isStale(guardFile))) {
+      // The guard's own holder died within those few milliseconds; clearing it is the rare last
+      // resort.
+      await fs.rm(guardFile, { force: true });
+      guard = await this.create(guardFile, 10_000);
+    }
     if (!guard) return undefined;
     try {
       const again: { token?: string } = {};
@@ -819,7 +941,8 @@ export class Outbox {
     for (;;) {
       const held = await this.tryAcquire(file, ttlMs);
       if (held) return held;
-      if (Date.now() > until) throw new Error(`Outbox: ${path.basename(file)} is busy in another window; try again.`);
+      if (Date.now() > until)
+        throw new Error(`Outbox: ${path.basename(file)} is busy in another window; try again.`);
       await sleep(10 + Math.floor(this.random() * 30));
     }
   }

@@ -163,6 +163,7 @@ export class FakeJira extends FakeServer {
       this.on('GET', `${base}/myself`, () => ({ json: myself }));
       this.on('GET', `${base}/issue/:key`, (req, p) => this.getIssue(v, req, p.key));
       this.on('POST', `${base}/issue/:key/comment`, (req, p) => this.addComment(v, req, p.key));
+      this.on('GET', `${base}/issue/:key/comment`, (req, p) => this.listComments(req, p.key));
       if (this.deployment === 'cloud') {
         const gone = (): Reply => ({ status: 410, json: error410 });
         this.on('GET', `${base}/search`, gone).on('POST', `${base}/search`, gone);
@@ -182,6 +183,15 @@ export class FakeJira extends FakeServer {
     }
     const self = issue.self?.replace(/\/rest\/api\/\d\//, `/rest/api/${v}/`);
     return { json: { ...issue, self, fields } };
+  }
+
+  /** GET …/issue/{key}/comment: the stored comments as a page (orderBy=-created reverses them). */
+  private listComments(req: ReceivedRequest, key: string): Reply {
+    const issue = this.issues.get(key.toUpperCase());
+    if (!issue) return { status: 404, json: error404 };
+    const list = [...((issue.fields.comment as { comments?: unknown[] } | undefined)?.comments ?? [])];
+    if (req.query.get('orderBy') === '-created') list.reverse();
+    return { json: { startAt: 0, maxResults: list.length, total: list.length, comments: list } };
   }
 
   private addComment(v: '2' | '3', req: ReceivedRequest, key: string): Reply {

@@ -344,33 +344,8 @@ describe('question routes', () => {
         },
       });
 
-    /** The comment list endpoint (GET …/issue/{key}/comment), served from the fake's stored comments. */
-    function withCommentList(jira: FakeJira): FakeJira {
-      for (const v of jira.deployment === 'cloud' ? ['3', '2'] : ['2']) {
-        jira.on('GET', `/rest/api/${v}/issue/:key/comment`, (req, p) => {
-          const issue = jira.issues.get(p.key.toUpperCase());
-          if (!issue)
-            return {
-              status: 404,
-              json: {
-                errorMessages: ['Issue does not exist or you do not have permission to see it.'],
-                errors: {},
-              },
-            };
-          const list = [
-            ...((issue.fields.comment as { comments?: unknown[] } | undefined)?.comments ?? []),
-          ];
-          if (req.query.get('orderBy') === '-created') list.reverse();
-          return {
-            json: { startAt: 0, maxResults: list.length, total: list.length, comments: list },
-          };
-        });
-      }
-      return jira;
-    }
-
     async function cloud() {
-      const jira = withCommentList(await started(new FakeJira()));
+      const jira = await started(new FakeJira());
       const http = client(
         jiraHttpOptions({ baseUrl: jira.url, deployment: 'cloud', email: jira.email }, jira.token),
       );
@@ -437,7 +412,7 @@ describe('question routes', () => {
     });
 
     it('401 → needsAuth; after a new token and resumeAuth it is sent', async () => {
-      const jira = withCommentList(await started(new FakeJira()));
+      const jira = await started(new FakeJira());
       let token = 'wrong-token-value';
       const http = client(
         jiraHttpOptions(
@@ -457,7 +432,7 @@ describe('question routes', () => {
     });
 
     it('Data Center: a wiki-markup comment through REST v2', async () => {
-      const jira = withCommentList(await started(new FakeJira({ deployment: 'datacenter' })));
+      const jira = await started(new FakeJira({ deployment: 'datacenter' }));
       const http = client(
         jiraHttpOptions({ baseUrl: jira.url, deployment: 'datacenter' }, jira.token),
       );
@@ -600,29 +575,6 @@ describe('question routes', () => {
       const hub = await started(new FakeHubspot());
       const owner = hub.addOwner('Anna', 'Petrova', 'anna.petrova@example.com', '41629779');
       const dealId = hub.addDeal({ dealname: 'Globex renewal', hubspot_owner_id: owner });
-      // Tasks search (POST /crm/v3/objects/tasks/search), CONTAINS_TOKEN with * wildcards.
-      hub.on('POST', '/crm/v3/objects/tasks/search', (req) => {
-        const filters = (
-          req.body as {
-            filterGroups: Array<{
-              filters: Array<{ propertyName: string; operator: string; value: string }>;
-            }>;
-          }
-        ).filterGroups.flatMap((g) => g.filters);
-        const hits = [...hub.tasks.values()].filter((t) =>
-          filters.every(
-            (f) =>
-              f.operator === 'CONTAINS_TOKEN' &&
-              (t.properties[f.propertyName] ?? '').includes(f.value.replace(/\*/g, '')),
-          ),
-        );
-        return {
-          json: {
-            total: hits.length,
-            results: hits.map((t) => ({ id: t.id, properties: t.properties })),
-          },
-        };
-      });
       const http = client(hubspotHttpOptions(hub.url, hub.token));
       const q = aQuestion({
         deals: [aDeal({ id: dealId, owner: { name: 'Anna Petrova', crmId: owner } })],
@@ -746,14 +698,6 @@ describe('question routes', () => {
       const pd = await started(new FakePipedrive());
       const user = pd.addUser('Pat Sales', 'pat@example.com');
       const deal = pd.addDeal({ title: 'Globex renewal', owner_id: user });
-      // The deal's activities (GET /api/v1/deals/{id}/activities).
-      pd.on('GET', '/api/v1/deals/:id/activities', (_req, p) => ({
-        json: {
-          success: true,
-          data: [...pd.activities.values()].filter((a) => a.deal_id === Number(p.id)),
-          additional_data: {},
-        },
-      }));
       const http = client(pipedriveHttpOptions(pd.url, pd.token));
       const sender = pipedriveActivitySender(http);
       pd.inject({ type: 'delay', ms: 1500 }, 1, (r) => r.method === 'POST');

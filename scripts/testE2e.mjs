@@ -77,7 +77,10 @@ if (!only || only === 'ui') {
   // In this process, through mocha's API, for the counts; the suite stops its own server and browser.
   const { default: Mocha } = await import('mocha');
   const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, reporter: 'spec' });
-  mocha.addFile(path.join(root, 'out', 'test', 'e2e', 'ui.test.js'));
+  // Every compiled e2e test file (ui.test.js first: it is the smoke test of the packaged extension).
+  const dir = path.join(root, 'out', 'test', 'e2e');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort((a, b) => (a === 'ui.test.js' ? -1 : b === 'ui.test.js' ? 1 : a.localeCompare(b)));
+  for (const f of files) mocha.addFile(path.join(dir, f));
   await mocha.loadFilesAsync();
   const stats = await new Promise((resolve) => {
     const runner = mocha.run(() => resolve(runner.stats));

@@ -229,7 +229,8 @@ export class Session {
           : err.kind === 'notConfigured' ? 'notConfigured'
             : err.kind === 'invalidData' ? 'invalidData'
               : 'error';
-      const keepCached = this.snap.context && (err.kind === 'offline' || err.kind === 'server' || err.kind === 'rateLimited' || err.kind === 'auth' || err.kind === 'forbidden');
+      // Anything but "it does not exist" or a local file error keeps the last good data on screen.
+      const keepCached = this.snap.context && err.kind !== 'notFound' && err.kind !== 'notConfigured' && err.kind !== 'invalidData';
       this.update({
         status,
         error: { kind: err.kind, message: err.message, retryAt: err.details.retryAt },

@@ -107,7 +107,7 @@ async function start(context: vscode.ExtensionContext): Promise<CustomerContextA
         : Promise.resolve({ ok: false, message: 'Questions are not sent from a folder in Restricted Mode. Trust the workspace to send.' }),
     retryQuestion: (id) => q.retry(id),
     discardQuestion: (id) => q.discard(id),
-    refresh: () => session.refresh(true),
+    refresh: () => void vscode.commands.executeCommand('customerContext.refresh'),
   }, log);
   const status = new TicketStatusItem(session, presenter, () => readSettings().settings['statusBar.showWhenNoTicket']);
   const credentials = new Credentials(

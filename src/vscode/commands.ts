@@ -49,7 +49,11 @@ export async function mailOwner(session: Session, dealId: string): Promise<void>
 
 export function registerCommands(d: CommandDeps): vscode.Disposable[] {
   const handlers: Record<CommandName, (...args: unknown[]) => unknown> = {
-    refresh: () => d.session.refresh(true),
+    refresh: () => {
+      d.session.refresh(true);
+      // Refresh also asks the question routes for answers now, not at the next minute's poll.
+      void d.questions.checkAnswers().then(() => d.session.refreshQuestions());
+    },
     askSales: async () => {
       if (!d.session.current().context) {
         return vscode.window.showInformationMessage('Customer Context: check out a branch whose ticket has customer context first.');

@@ -137,6 +137,23 @@ describe('session', () => {
     s2.dispose();
   });
 
+  it('keeps the last good context when a login page answers instead of the API', async () => {
+    const t = controllableTracker();
+    const s = makeSession(t.tracker);
+    s.setGitState(branch('ACME-42'));
+    await tick();
+    t.waiting[0].resolve(aTicket());
+    await tick();
+    s.refresh(true);
+    await tick();
+    t.waiting[1].reject(new ProviderError('invalidResponse', 'Jira: HTTP 200 with an HTML page instead of JSON.'));
+    await tick();
+    assert.equal(s.snapshot.status, 'error');
+    assert.equal(s.snapshot.context?.deals.length, 1);
+    assert.match(s.snapshot.staleBecause ?? '', /HTML page/);
+    s.dispose();
+  });
+
   it('maps not found and configuration errors to their states', async () => {
     const t = controllableTracker();
     const s = makeSession(t.tracker);

@@ -3,10 +3,14 @@ import type { FromWebview } from '../shared/protocol';
 
 /** What the webview persists across hide/show and reloads: the draft is never lost. */
 export interface PersistedState {
-  draft: string;
+  /** The ticket the form is showing; its draft is `drafts[ticket]`. */
+  ticket: string;
+  /** Unsent text per ticket, so a question typed for one ticket is never sent about another. */
+  drafts: Record<string, string>;
   formOpen: boolean;
   includeSelection: boolean;
-  showAllDeals: boolean;
+  /** The ticket whose deal list is expanded ("Show all"). */
+  showAllFor?: string;
 }
 
 interface VsCodeApi {
@@ -24,11 +28,16 @@ export function post(message: FromWebview): void {
 
 export function loadState(): PersistedState {
   const s = (vscode.getState() ?? {}) as Partial<PersistedState>;
+  const drafts: Record<string, string> = {};
+  if (s.drafts && typeof s.drafts === 'object') {
+    for (const [k, v] of Object.entries(s.drafts)) if (typeof v === 'string' && v) drafts[k] = v;
+  }
   return {
-    draft: typeof s.draft === 'string' ? s.draft : '',
+    ticket: typeof s.ticket === 'string' ? s.ticket : '',
+    drafts,
     formOpen: s.formOpen === true,
     includeSelection: s.includeSelection !== false,
-    showAllDeals: s.showAllDeals === true,
+    showAllFor: typeof s.showAllFor === 'string' ? s.showAllFor : undefined,
   };
 }
 

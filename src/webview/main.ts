@@ -23,11 +23,21 @@ root.append(head, message, deals, ask, questions);
 const askButton = button('Ask sales', () => setFormOpen(!persisted.formOpen), { key: 'ask' });
 askButton.setAttribute('aria-controls', 'ask-form');
 const textarea = h('textarea', { attrs: { id: 'question', rows: '5', placeholder: 'What do you need to know from sales?' } });
-textarea.value = persisted.draft;
+textarea.value = persisted.drafts[persisted.ticket] ?? '';
 textarea.addEventListener('input', () => {
-  persisted.draft = textarea.value;
+  if (textarea.value) persisted.drafts[persisted.ticket] = textarea.value;
+  else delete persisted.drafts[persisted.ticket];
   saveState(persisted);
 });
+
+/** Shows the draft of the state's ticket; the other tickets' drafts stay saved. */
+function switchTicket(key: string): void {
+  if (key === persisted.ticket) return;
+  persisted.ticket = key;
+  textarea.value = persisted.drafts[key] ?? '';
+  formStatus.textContent = '';
+  saveState(persisted);
+}
 textarea.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) send();
   if (e.key === 'Escape') setFormOpen(false);
@@ -153,7 +163,8 @@ function renderDeals(s: SidebarState): void {
     deals.append(box);
   }
   if (!s.deals.length) return;
-  const shown = persisted.showAllDeals ? s.deals : s.deals.slice(0, DealsShownFirst);
+  const showAll = !!s.ticket && persisted.showAllFor === s.ticket.key;
+  const shown = showAll ? s.deals : s.deals.slice(0, DealsShownFirst);
   const list = h('ul', { class: 'deal-list', attrs: { 'aria-label': 'Deals' } });
   for (const d of shown) {
     const li = h('li', { class: 'deal' });
@@ -178,9 +189,13 @@ function renderDeals(s: SidebarState): void {
   deals.append(list);
   if (s.deals.length > shown.length) {
     deals.append(button(`Show all ${s.deals.length} deals`, () => {
-      persisted.showAllDeals = true;
+      persisted.showAllFor = s.ticket?.key;
       saveState(persisted);
       renderDeals(s);
+      // The button is gone: put the focus on the first newly shown deal, not on <body>.
+      const next = deals.querySelectorAll<HTMLElement>('li.deal')[DealsShownFirst];
+      next?.setAttribute('tabindex', '-1');
+      next?.focus();
     }, { key: 'show-all', secondary: true }));
   }
 }
@@ -219,6 +234,7 @@ function renderQuestions(s: SidebarState): void {
 function render(s: SidebarState): void {
   const focusedKey = (document.activeElement as HTMLElement | null)?.dataset?.key;
   state = s;
+  if (s.ticket) switchTicket(s.ticket.key);
   document.body.classList.toggle('privacy', s.privacy);
   renderHead(s);
   renderMessage(s);
@@ -243,7 +259,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
       formStatus.className = msg.ok ? 'form-status' : 'form-status error';
       if (msg.ok) {
         textarea.value = '';
-        persisted.draft = '';
+        delete persisted.drafts[persisted.ticket];
         persisted.formOpen = false;
         saveState(persisted);
       }

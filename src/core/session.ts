@@ -186,8 +186,9 @@ export class Session {
     const cached = this.cache.get(cacheKey);
     const fresh = !force && cached && this.cache.isFresh(cached, this.opts.ttlMs());
     const keepQuestions = this.snap.ticketKey === key ? this.snap.questions : [];
+    // Stale-while-revalidate: cached data shows as it is while the fetch runs; only a first load says Loading.
     this.snap = {
-      ...this.baseSnapshot(fresh ? 'ready' : 'loading'),
+      ...this.baseSnapshot(cached ? 'ready' : 'loading'),
       ...common,
       ticketKey: key,
       overridden,
@@ -220,6 +221,9 @@ export class Session {
       if (gen !== this.generation) return;
       this.opts.log?.info(`${key}: ${deals.length} deal(s) from ${providers.tracker.label} + ${providers.crm.label} in ${this.now() - started} ms`);
       this.update({ status: 'ready', context: entry.context, fetchedAt: entry.fetchedAt, staleBecause: undefined, error: undefined, dataProblems: this.opts.dataProblems() });
+      // Refreshed in the background when it goes stale, while the branch stays the same.
+      const ttl = this.opts.ttlMs();
+      if (ttl > 0) this.retryTimer = setTimeout(() => gen === this.generation && this.reload(false), ttl);
     } catch (e) {
       if (gen !== this.generation || controller.signal.aborted) return;
       const err = e instanceof ProviderError ? e : toProviderError(e, providers.tracker.label);

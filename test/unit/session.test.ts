@@ -137,6 +137,19 @@ describe('session', () => {
     s2.dispose();
   });
 
+  it('refreshes in the background when the context goes stale, showing the old data meanwhile', async () => {
+    const t = controllableTracker();
+    const s = makeSession(t.tracker, { ttlMs: () => 40 });
+    s.setGitState(branch('ACME-42'));
+    await tick();
+    t.waiting[0].resolve(aTicket());
+    await tick(80);
+    assert.equal(t.calls.length, 2, 'a second fetch after the TTL, without any event');
+    assert.equal(s.snapshot.status, 'ready', 'no Loading flash: the cached context stays on screen');
+    assert.equal(s.snapshot.context?.deals.length, 1);
+    s.dispose();
+  });
+
   it('keeps the last good context when a login page answers instead of the API', async () => {
     const t = controllableTracker();
     const s = makeSession(t.tracker);

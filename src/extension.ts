@@ -1,19 +1,21 @@
 // Composition root: creates the services, connects them, registers disposables. Nothing else.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { compilePatterns } from './core/branch';
 import { Outbox } from './core/questions/outbox';
 import { Session } from './core/session';
 import type { SidebarState } from './core/viewModel';
 import { ContextKey, OutputChannelName, ViewId } from './shared/ids';
 import { registerCommands, mailOwner, openDeal, openTicket } from './vscode/commands';
-import { folderFor, readSettings } from './vscode/config';
+import { readSettings } from './vscode/config';
+import { FolderContext } from './vscode/folderContext';
+import { followSelection } from './vscode/selection';
 import { Credentials } from './vscode/credentials';
 import { DataFiles } from './vscode/dataFiles';
 import { GitWatcher } from './vscode/git';
 import { TicketOverrides } from './vscode/overrides';
 import { Presenter } from './vscode/presenter';
-import { buildProviders, dataFilePath, githubRepositoryFromRemotes, loadRemote, tokenLookup } from './vscode/providers';
+import { loadRemote, tokenLookup } from './vscode/providers';
 import type { Settings } from './core/settings';
 import { QuestionService } from './vscode/questionService';
 import { TokenStore } from './vscode/secrets';
@@ -43,48 +45,27 @@ async function start(context: vscode.ExtensionContext): Promise<CustomerContextA
   const overrides = new TicketOverrides(context.globalState);
   const git = new GitWatcher(log);
   const presenter = new Presenter(() => readSettings().settings['privacy.hideAmounts']);
-  let patternCache: { key: string; value: ReturnType<typeof compilePatterns> } | undefined;
-  const folderSettings = (repo?: string) => readSettings(repo ? folderFor(repo) : undefined);
-  const patterns = (repo?: string) => {
-    const s = folderSettings(repo).settings;
-    const key = JSON.stringify(s.ticketPatterns ?? null);
-    if (patternCache?.key !== key) patternCache = { key, value: compilePatterns(s.ticketPatterns) };
-    return { compiled: patternCache.value, projectKeys: s.projectKeys };
-  };
   const repo = () => session.current().repository;
+  const folders = new FolderContext(dataFiles, tokens, git, repo);
   const session: Session = new Session({
-    providers: (repository) => {
-      const folder = folderFor(repository);
-      const settings = readSettings(folder).settings;
-      return buildProviders({ folder, settings, dataFiles, tokens, githubRemote: githubRemote(settings) });
-    },
-    patterns: () => patterns(repo()),
+    ...folders.sessionOptions(),
     override: (repository, branch) => overrides.get(repository, branch),
     // `q` is created below; the session asks for questions only after the first git state arrives.
     questionsFor: (key) => q.questionsFor(key),
-    dataProblems: () => {
-      const r = repo();
-      if (!r) return [];
-      const folder = folderFor(r);
-      const s = readSettings(folder).settings;
-      return s.tracker === 'local' || s.crm === 'local' ? dataFiles.problems(dataFilePath(folder, s)) : [];
-    },
-    settingsProblems: () => [...folderSettings(repo()).problems, ...patterns(repo()).compiled.problems],
-    routes: () => folderSettings(repo()).settings['questions.routes'],
-    ttlMs: () => folderSettings(repo()).settings['cache.ttlSeconds'] * 1000,
     store: context.globalState,
     log,
   });
-  const outbox = new Outbox(path.join(context.globalStorageUri.fsPath, 'outbox'), {
+  const outboxDir = path.join(context.globalStorageUri.fsPath, 'outbox');
+  // Exists before the watcher starts, so other windows' questions are followed from the first one on.
+  await fs.promises.mkdir(outboxDir, { recursive: true }).catch((e) => log.warn(`Outbox folder: ${String(e)}`));
+  const outbox = new Outbox(outboxDir, {
     owner: `${vscode.env.sessionId}:${process.pid}`,
     log: (m) => log.info(m),
   });
-  const githubRemote = (settings: Settings) =>
-    settings.tracker === 'github' ? githubRepositoryFromRemotes(git.activeRepository?.state.remotes ?? [], settings['github.apiUrl']) : undefined;
   const needsRemote = (s: Settings) => s['questions.routes'].some((r) => r === 'slack' || r === 'teams' || r === 'ticketComment' || (r === 'crm' && s.crm !== 'local' && s.crm !== 'csv'));
   const q = new QuestionService(outbox, session, git, log, async (settings) =>
     needsRemote(settings)
-      ? loadRemote().remoteSenders(settings, tokenLookup(tokens, settings), (k) => tokens.getWebhook(k), githubRemote(settings))
+      ? loadRemote().remoteSenders(settings, tokenLookup(tokens, settings), (k) => tokens.getWebhook(k), folders.githubRemote(settings))
       : {});
   const sidebar = new SidebarView(context.extensionUri, session, presenter, {
     openTicket: () => void openTicket(session),
@@ -130,15 +111,12 @@ async function start(context: vscode.ExtensionContext): Promise<CustomerContextA
   );
 
   async function openDataFile(): Promise<void> {
-    const r = repo();
-    if (!r) return;
-    const folder = folderFor(r);
-    const file = vscode.Uri.file(dataFilePath(folder, readSettings(folder).settings));
-    await vscode.window.showTextDocument(file);
+    const file = folders.dataFile();
+    if (file) await vscode.window.showTextDocument(file);
   }
 
   const stateChanged = new vscode.EventEmitter<void>();
-  let selectionTimer: ReturnType<typeof setTimeout> | undefined;
+  let hasTicket: boolean | undefined;
   context.subscriptions.push(
     log, dataFiles, tokens, git, presenter, session, q, sidebar, status, stateChanged,
     vscode.window.registerWebviewViewProvider(ViewId.sidebar, sidebar),
@@ -148,23 +126,14 @@ async function start(context: vscode.ExtensionContext): Promise<CustomerContextA
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('customerContext')) session.refresh(false);
     }),
-    vscode.window.onDidChangeTextEditorSelection((e) => {
-      clearTimeout(selectionTimer);
-      selectionTimer = setTimeout(() => {
-        const sel = e.textEditor.selection;
-        const r = repo();
-        session.setSelection(sel.isEmpty || !r ? undefined : {
-          file: path.relative(r, e.textEditor.document.uri.fsPath) || path.basename(e.textEditor.document.uri.fsPath),
-          startLine: sel.start.line + 1,
-          endLine: sel.end.line + 1,
-        });
-      }, 250);
-    }),
+    followSelection(session),
     session.onDidChange((s) => {
-      void vscode.commands.executeCommand('setContext', ContextKey.hasTicket, !!s.context);
+      if (hasTicket !== !!s.context) {
+        hasTicket = !!s.context;
+        void vscode.commands.executeCommand('setContext', ContextKey.hasTicket, hasTicket);
+      }
       stateChanged.fire();
     }),
-    { dispose: () => clearTimeout(selectionTimer) },
     ...registerCommands({ session, presenter, sidebar: () => sidebar, questions: q, overrides, credentials, openDataFile }),
   );
   // Not awaited: HEAD files are read at once; the Git extension joins in when it is ready.

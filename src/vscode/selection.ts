@@ -1,0 +1,22 @@
+// Follows the editor selection (debounced) so the question form can offer "Include selected code".
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Session } from '../core/session';
+
+export function followSelection(session: Session): vscode.Disposable {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const sub = vscode.window.onDidChangeTextEditorSelection((e) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const sel = e.textEditor.selection;
+      const repo = session.current().repository;
+      const file = e.textEditor.document.uri.fsPath;
+      session.setSelection(sel.isEmpty || !repo ? undefined : {
+        file: path.relative(repo, file) || path.basename(file),
+        startLine: sel.start.line + 1,
+        endLine: sel.end.line + 1,
+      });
+    }, 250);
+  });
+  return { dispose: () => (clearTimeout(timer), sub.dispose()) };
+}

@@ -5,6 +5,7 @@
 import { promises as fs, constants as fsc } from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod/mini';
+import { writeFileAtomic } from '../atomicFile';
 import type { Question } from './question';
 import { recipients } from './question';
 
@@ -91,28 +92,6 @@ async function withLock<T>(file: string, body: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Writes `content` to `file` atomically: temp file in the same folder, fsync, rename, fsync folder. */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const handle = await fs.open(tmp, 'w');
-  try {
-    await handle.writeFile(content, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.rename(tmp, file);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
-  const dirHandle = await fs.open(dir, 'r').catch(() => undefined);
-  await dirHandle?.sync().catch(() => undefined); // not supported on every platform; the rename already happened
-  await dirHandle?.close();
-}
-
 /** Appends one question line. Throws a clear error when the folder is read-only or the disk is full. */
 export async function appendToInbox(file: string, line: InboxLine): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
@@ -123,7 +102,8 @@ export async function appendToInbox(file: string, line: InboxLine): Promise<void
     });
     if (existing.split('\n').some((l) => l.includes(`"id":"${line.id}"`))) return; // already delivered
     const sep = existing && !existing.endsWith('\n') ? '\n' : '';
-    await writeFileAtomic(file, `${existing}${sep}${JSON.stringify(line)}\n`);
+    // 0o644: the inbox sits in the repository and is read by people and tools, unlike the outbox.
+    await writeFileAtomic(file, `${existing}${sep}${JSON.stringify(line)}\n`, 0o644);
   });
 }
 

@@ -23,6 +23,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as z from 'zod/mini';
+import { renameWithRetry, writeFileAtomic } from '../atomicFile';
 import { ProviderError } from '../errors';
 import { Question, RouteNames, type RouteName } from './question';
 
@@ -178,53 +179,6 @@ function pidAlive(pid: number): boolean {
   } catch (e) {
     return errCode(e) === 'EPERM';
   }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  // Makes the rename itself durable. Windows cannot open a directory for fsync; there the rename is
-  // as durable as NTFS makes it.
-  let fh: fs.FileHandle | undefined;
-  try {
-    fh = await fs.open(dir, 'r');
-    await fh.sync();
-  } catch {
-    /* not supported on this platform */
-  } finally {
-    await fh?.close().catch(() => undefined);
-  }
-}
-
-async function renameWithRetry(from: string, to: string): Promise<void> {
-  // Windows refuses to replace a file another process has open for a moment (EPERM/EBUSY/EACCES).
-  for (let i = 0; ; i++) {
-    try {
-      return await fs.rename(from, to);
-    } catch (e) {
-      const c = errCode(e);
-      if (process.platform !== 'win32' || !['EPERM', 'EBUSY', 'EACCES'].includes(c) || i >= 10)
-        throw e;
-      await sleep(20 * (i + 1));
-    }
-  }
-}
-
-/** Writes `data` to `file` so readers see the old or the new content, never a part. */
-async function writeFileAtomic(file: string, data: string): Promise<void> {
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  const fh = await fs.open(tmp, 'wx', 0o600);
-  try {
-    try {
-      await fh.writeFile(data, 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await renameWithRetry(tmp, file);
-  } catch (e) {
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw e;
-  }
-  await fsyncDir(path.dirname(file));
 }
 
 type ReadResult =

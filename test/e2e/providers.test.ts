@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { type Browser, type FrameLocator, type Locator, type Page, chromium } from 'playwright-core';
 import githubIssueFixture from '../fixtures/github/issue-42.json';
 import linearIssueFixture from '../fixtures/linear/issue-ENG-42.json';
-import type { FakeServer, ReceivedRequest } from '../fakes/fakeServer';
+import { FakeServer, type ReceivedRequest } from '../fakes/fakeServer';
 import { type FakeGitHub, type GitHubIssueJson, startFakeGitHub } from '../fakes/github';
 import { type FakeHubspot, startFakeHubspot } from '../fakes/hubspot';
 import { type FakeJira, type JiraIssueJson, startFakeJira } from '../fakes/jira';
@@ -692,6 +692,41 @@ describe('Customer Context with remote trackers and CRMs (code-server + vendor f
       assert.deepEqual(byFake.GitHub?.map((r) => `${r.method} ${r.path}`), ['GET /repos/acme/app/issues/43'], 'one GitHub request per switch (no comments to read)');
     } finally {
       git('checkout', '-q', START_BRANCH);
+    }
+  });
+
+  it("a repository's .vscode/settings.json cannot send a token elsewhere: the attacker's server gets nothing", async () => {
+    const attacker = new FakeServer('attacker');
+    await attacker.start();
+    try {
+      const elsewhere = {
+        'jira.baseUrl': attacker.url,
+        'jira.email': 'attacker@example.com',
+        'hubspot.apiUrl': attacker.url,
+        'github.apiUrl': attacker.url,
+        'linear.apiUrl': attacker.url,
+        'salesforce.instanceUrl': attacker.url,
+        'pipedrive.apiUrl': attacker.url,
+      };
+      const flat = Object.fromEntries(Object.entries(elsewhere).map(([k, v]) => [`customerContext.${k}`, v]));
+      // The flat keys, then the nested-object form (the shape of the microsoft/vscode#335112 bypass).
+      const forms: Array<[string, Record<string, unknown>]> = [
+        ['flat keys', { ...baseWorkspaceSettings, ...jiraWith('hubspot', 'customfield_10050'), ...flat }],
+        ['nested object', { customerContext: { tracker: 'jira', crm: 'hubspot', jira: { baseUrl: attacker.url, dealField: 'customfield_10050' }, hubspot: { apiUrl: attacker.url, ticketProperty: 'jira_issue_key' } } }],
+      ];
+      for (const [form, settings] of forms) {
+        fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));
+        await sleep(1_000); // VS Code applies the workspace file (about 0.6 s)
+        const m = mark();
+        await refresh();
+        await sidebarShows(['ACME-42', JIRA_TITLE_42, 'Globex LLC', 'Initech']);
+        await settle();
+        assert.equal(attacker.requests.length, 0, `${form}: the attacker received ${attacker.requests.map((r) => `${r.method} ${r.path}`).join(', ')}`);
+        assert.ok((requestsSince(m).Jira?.length ?? 0) >= 1, `${form}: the real Jira (user settings) was asked instead`);
+      }
+    } finally {
+      configure(jiraWith('hubspot', 'customfield_10050'));
+      await attacker.stop();
     }
   });
 

@@ -1,6 +1,7 @@
 // API tokens: in SecretStorage, each bound to the origin it was entered for; or, for dev containers and
 // CI, from the contract's environment variables, used only for the origin they name.
 import * as vscode from 'vscode';
+import { originOf, secretKey, tokenFor } from '../core/credentials';
 import { credentialUrlProblem } from '../core/settings';
 
 /** Providers with a credential. */
@@ -16,15 +17,6 @@ export const TokenProviders = {
 } as const;
 export type TokenProvider = keyof typeof TokenProviders;
 
-export function originOf(url: string): string | undefined {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return undefined;
-  }
-}
-
-const secretKey = (provider: TokenProvider, origin: string) => `token:${provider}:${origin}`;
 const IndexKey = 'token-index';
 
 export class TokenStore implements vscode.Disposable {
@@ -46,17 +38,14 @@ export class TokenStore implements vscode.Disposable {
    * The token for `provider` at `url`'s origin. The environment variable applies only when its origin
    * variable (or, unset, the user-level URL setting) names this same origin.
    */
-  async get(provider: TokenProvider, url: string, userLevelUrl?: string): Promise<string | undefined> {
-    const origin = originOf(url);
-    if (!origin) return undefined;
+  async get(provider: Exclude<TokenProvider, 'slack' | 'teams'>, url: string, userLevelUrl?: string): Promise<string | undefined> {
     const spec = TokenProviders[provider];
-    const fromEnv = this.env[spec.env];
-    if (fromEnv) {
-      if (!spec.envUrl) return fromEnv; // webhook URL variables carry their own origin
-      const boundTo = this.env[spec.envUrl] || userLevelUrl;
-      if (boundTo && originOf(boundTo) === origin) return fromEnv;
-    }
-    return (await this.secrets.get(secretKey(provider, origin))) || undefined;
+    return tokenFor(provider, url, {
+      envToken: this.env[spec.env],
+      envUrl: this.env[spec.envUrl],
+      userLevelUrl,
+      secret: (key) => Promise.resolve(this.secrets.get(key)),
+    });
   }
 
   async set(provider: TokenProvider, url: string, token: string): Promise<void> {
@@ -94,4 +83,4 @@ export class TokenStore implements vscode.Disposable {
   }
 }
 
-export { credentialUrlProblem };
+export { credentialUrlProblem, originOf };

@@ -1,6 +1,7 @@
 // Settings: parsed key by key, so one bad value falls back to its default with a message naming the
 // setting, and every other setting still applies.
 import * as z from 'zod/mini';
+import { isLoopbackHost } from './http';
 import { RouteNames } from './questions/question';
 
 const str = z.string();
@@ -118,11 +119,6 @@ export function credentialUrlProblem(setting: string, url: string): string | und
   }
   if (u.username || u.password) return `${setting} must not contain a user name or password.`;
   if (u.protocol === 'https:') return undefined;
-  if (u.protocol === 'http:' && isLoopback(u.hostname)) return undefined;
+  if (u.protocol === 'http:' && isLoopbackHost(u.hostname)) return undefined;
   return `${setting} must use https:// (plain http:// is accepted only for loopback addresses).`;
-}
-
-export function isLoopback(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || /^127(?:\.\d{1,3}){3}$/.test(h);
 }

@@ -137,9 +137,12 @@ async function start(context: vscode.ExtensionContext): Promise<CustomerContextA
     ...registerCommands({ session, presenter, sidebar: () => sidebar, questions: q, overrides, credentials, openDataFile }),
   );
   // Not awaited: HEAD files are read at once; the Git extension joins in when it is ready.
-  void git.start().then(() => session.setGitState(git.state));
-  q.kick();
-  void q.checkAnswers();
+  // Questions wait for the repository too: their routes come from its folder's settings.
+  void git.start().then(() => {
+    session.setGitState(git.state);
+    q.kick();
+    void q.checkAnswers();
+  });
 
   return {
     get state() {

@@ -106,6 +106,9 @@ export class QuestionService implements vscode.Disposable {
 
   private async processNow(): Promise<void> {
     if (this.disposed) return;
+    // No repository yet (activation, before the first git state): no folder, so no remote routes; sending
+    // now would fail every remote CRM question ("No CRM is configured"). The first git state kicks again.
+    if (!this.session.current().repository) return;
     clearTimeout(this.timer);
     try {
       const senders = await this.senders();

@@ -14,7 +14,8 @@ export function followSelection(session: Session): vscode.Disposable {
       session.setSelection(sel.isEmpty || !repo ? undefined : {
         file: path.relative(repo, file) || path.basename(file),
         startLine: sel.start.line + 1,
-        endLine: sel.end.line + 1,
+        // As the excerpt counts them (QuestionService.selection): ending at column 0 ends on the line above.
+        endLine: sel.end.character === 0 && sel.end.line > sel.start.line ? sel.end.line : sel.end.line + 1,
       });
     }, 250);
   });

@@ -8,7 +8,7 @@ import { ProviderError } from '../core/errors';
 import { formatTimestamp } from '../core/format';
 import { type InboxEntry, appendToInbox, readInbox, toInboxLine } from '../core/questions/localInbox';
 import { mailtoUrl } from '../core/questions/messages';
-import { Outbox, type OutboxEntry, type RouteSenders, questionState } from '../core/questions/outbox';
+import { Outbox, type OutboxEntry, type RouteSender, type RouteSenders, questionState } from '../core/questions/outbox';
 import { type CodeExcerpt, type Question, type QuestionDeal, type RouteName, clipExcerpt, questionProblem } from '../core/questions/question';
 import type { Session } from '../core/session';
 import type { Settings } from '../core/settings';
@@ -63,45 +63,45 @@ export class QuestionService implements vscode.Disposable {
     return { folder, settings: readSettings(folder).settings };
   }
 
-  private async senders(): Promise<RouteSenders> {
+  /**
+   * Senders per question. Remote routes are built from the current folder's settings, so a question
+   * asked in another folder waits (stays queued) until a window on that folder sends it; the local
+   * inbox works for its questions from any window.
+   */
+  private async senders(): Promise<(q: Question) => RouteSenders> {
     const cur = this.currentFolder();
-    const senders: RouteSenders = cur ? await this.remoteSenders(cur.settings, cur.folder).catch((e) => {
+    const remote: RouteSenders = cur ? await this.remoteSenders(cur.settings, cur.folder).catch((e) => {
       this.log.warn(`Question routes: ${String(e)}`);
       return {};
     }) : {};
-    // The local inbox works for any question that chose it, whatever folder is active now.
-    const remoteCrm = senders.crm;
-    senders.crm = {
-      send: async (q, signal) => {
-        if (q.localInbox) {
-          try {
-            await appendToInbox(q.localInbox, toInboxLine(q));
-          } catch (e) {
-            // A read-only folder or a full disk: say which file, keep the question for a retry.
-            throw new ProviderError('invalidData', `Cannot write ${path.basename(q.localInbox)}: ${(e as Error).message}`, { provider: 'local inbox' });
-          }
-          return { remoteId: q.id, remoteUrl: undefined };
+    const local: RouteSender = {
+      send: async (q) => {
+        const file = q.localInbox!;
+        try {
+          await appendToInbox(file, toInboxLine(q));
+        } catch (e) {
+          // A read-only folder or a full disk: say which file, keep the question for a retry.
+          throw new ProviderError('invalidData', `Cannot write ${path.basename(file)}: ${(e as Error).message}`, { provider: 'local inbox' });
         }
-        if (!remoteCrm) throw new Error('No CRM is configured to receive this question.');
-        return remoteCrm.send(q, signal);
+        return { remoteId: q.id };
       },
-      reconcile: async (q, signal) => {
-        if (q.localInbox) {
-          const { entries } = await readInbox(q.localInbox);
-          return entries.some((e) => e.id === q.id) ? { remoteId: q.id } : undefined;
-        }
-        return remoteCrm?.reconcile?.(q, signal);
+      reconcile: async (q) => {
+        const { entries } = await readInbox(q.localInbox!);
+        return entries.some((e) => e.id === q.id) ? { remoteId: q.id } : undefined;
       },
-      answer: async (q, remote, signal) => {
-        if (q.localInbox) {
-          const { entries } = await readInbox(q.localInbox);
-          const a = entries.find((e) => e.id === q.id)?.answer;
-          return a ? { text: a.text, by: a.by, at: a.at ?? new Date().toISOString() } : undefined;
-        }
-        return remoteCrm?.answer?.(q, remote, signal);
+      answer: async (q) => {
+        const { entries } = await readInbox(q.localInbox!);
+        const a = entries.find((e) => e.id === q.id)?.answer;
+        return a ? { text: a.text, by: a.by, at: a.at ?? new Date().toISOString() } : undefined;
       },
     };
-    return senders;
+    const here = cur?.folder.fsPath;
+    return (q) => {
+      const mine = !q.folder || q.folder === here;
+      const senders: RouteSenders = mine ? { ...remote } : {};
+      if (q.localInbox) senders.crm = local;
+      return senders;
+    };
   }
 
   private async processNow(): Promise<void> {
@@ -234,6 +234,7 @@ export class QuestionService implements vscode.Disposable {
       author: { name: name.trim() || undefined, email: email.trim() || undefined },
       excerpt: includeSelection ? this.selection(cur.repository) : undefined,
       localInbox: settings.crm === 'local' && routes.includes('crm') ? inboxPath(folder, settings) : undefined,
+      folder: folder.fsPath,
     };
     try {
       await this.outbox.enqueue(question, routes);

@@ -101,6 +101,14 @@ export interface RouteSender {
   answer?(q: Question, remote: RemoteRef, signal?: AbortSignal): Promise<Answer | undefined>;
 }
 
+/**
+ * The senders a window can use now, by route, or per question (a window sends only the questions of
+ * folders it can configure); a missing route is left queued.
+ */
+export type SendersFor = RouteSenders | ((q: Question) => RouteSenders);
+
+const sendersOf = (senders: SendersFor, q: Question): RouteSenders => (typeof senders === 'function' ? senders(q) : senders);
+
 /** The senders a window can use now, by route; a missing route is left queued. */
 export type RouteSenders = Partial<Record<RouteName, RouteSender>>;
 
@@ -207,7 +215,7 @@ export class Outbox {
   private readonly log: (message: string) => void;
   private readonly listeners = new Set<(id: string) => void>();
   private active?: Promise<void>;
-  private pending?: { promise: Promise<void>; senders: RouteSenders; signal?: AbortSignal };
+  private pending?: { promise: Promise<void>; senders: SendersFor; signal?: AbortSignal };
 
   constructor(
     readonly dir: string,
@@ -282,7 +290,7 @@ export class Outbox {
    * Sends every due route that has a sender. Concurrent calls coalesce: one pass runs, and at most
    * one more follows with the latest senders. Questions leased by another live window are skipped.
    */
-  process(senders: RouteSenders, signal?: AbortSignal): Promise<void> {
+  process(senders: SendersFor, signal?: AbortSignal): Promise<void> {
     if (this.pending) {
       this.pending.senders = senders;
       this.pending.signal = signal;
@@ -291,7 +299,7 @@ export class Outbox {
     if (this.active) {
       const pending = { senders, signal } as {
         promise: Promise<void>;
-        senders: RouteSenders;
+        senders: SendersFor;
         signal?: AbortSignal;
       };
       pending.promise = this.active
@@ -382,13 +390,14 @@ export class Outbox {
   }
 
   /** Asks each sent route with an `answer` reader for a reply (questions < 30 days old). */
-  async checkAnswers(senders: RouteSenders, signal?: AbortSignal): Promise<void> {
+  async checkAnswers(sendersFor: SendersFor, signal?: AbortSignal): Promise<void> {
     const { entries } = await this.list();
     // Old unanswered questions would cost requests on every check for ever.
     const oldest = this.now() - ANSWER_WINDOW_MS;
     for (const entry of entries) {
       if (entry.answer || entry.discarded) continue;
       if ((Date.parse(entry.question.createdAt) || 0) < oldest) continue;
+      const senders = sendersOf(sendersFor, entry.question);
       for (const r of RouteNames) {
         const s = entry.routes[r];
         const reader = senders[r]?.answer;
@@ -419,14 +428,14 @@ export class Outbox {
    * With `senders`, only routes this window can send count. A route another window is sending
    * counts at its lease expiry, so this window takes over if that window died.
    */
-  async nextDueAt(senders?: RouteSenders): Promise<number | undefined> {
+  async nextDueAt(senders?: SendersFor): Promise<number | undefined> {
     let next: number | undefined;
     const { entries } = await this.list();
     for (const e of entries) {
       if (e.discarded) continue;
       for (const r of RouteNames) {
         const s = e.routes[r];
-        if (!s || MANUAL_ROUTES.has(r) || (senders && !senders[r])) continue;
+        if (!s || MANUAL_ROUTES.has(r) || (senders && !sendersOf(senders, e.question)[r])) continue;
         let at: number | undefined;
         if (s.state === 'queued' || s.state === 'unknown') at = s.nextAttemptAt ?? this.now();
         else if (s.state === 'sending')
@@ -439,11 +448,12 @@ export class Outbox {
 
   // ---- sending ----------------------------------------------------------------------------------
 
-  private async pass(senders: RouteSenders, signal?: AbortSignal): Promise<void> {
+  private async pass(sendersFor: SendersFor, signal?: AbortSignal): Promise<void> {
     await this.cleanLeftovers();
     const { entries } = await this.list();
     for (const entry of entries) {
       if (signal?.aborted) return;
+      const senders = sendersOf(sendersFor, entry.question);
       if (!this.hasDueRoute(entry, senders)) continue;
       try {
         await this.processEntry(entry.question.id, senders, signal);

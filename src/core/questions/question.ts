@@ -50,6 +50,8 @@ export const Question = z.object({
   excerpt: z.optional(CodeExcerpt),
   /** With the local CRM: the inbox file chosen when the question was asked (never sent anywhere). */
   localInbox: z.optional(z.string()),
+  /** The workspace folder it was asked in: its settings decide the routes (never sent anywhere). */
+  folder: z.optional(z.string()),
 });
 export type Question = z.infer<typeof Question>;
 

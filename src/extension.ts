@@ -138,8 +138,9 @@ async function start(context: vscode.ExtensionContext): Promise<CustomerContextA
   );
   // Not awaited: HEAD files are read at once; the Git extension joins in when it is ready.
   // Questions wait for the repository too: their routes come from its folder's settings.
-  void git.start().then(() => {
+  void git.start().then(async () => {
     session.setGitState(git.state);
+    await q.resumeParked();
     q.kick();
     void q.checkAnswers();
   });

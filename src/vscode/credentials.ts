@@ -1,5 +1,6 @@
 // Set API Token…, Remove Stored Tokens and Configure Tracker and CRM…: the guided set-up.
 import * as vscode from 'vscode';
+import { isLoopbackHost } from '../core/http';
 import { credentialUrlProblem } from '../core/settings';
 import type { RouteName } from '../core/questions/question';
 import { readSettings } from './config';
@@ -57,6 +58,10 @@ export class Credentials {
       return;
     }
     const origin = originOf(url)!;
+    if (process.env[spec.env]) {
+      // The environment wins for its origin (containers, CI): say so rather than store a token that is never used.
+      void vscode.window.showWarningMessage(`${spec.env} is set in the environment; it is used for its origin instead of a stored token. Unset it to use the token you enter now.`);
+    }
     const token = await vscode.window.showInputBox({
       title: `${spec.label} API token for ${origin}`,
       prompt: provider === 'jira' && settings['jira.deployment'] === 'cloud'
@@ -144,6 +149,8 @@ export function webhookProblem(provider: 'slack' | 'teams', value: string): stri
   } catch {
     return 'Paste the full webhook URL.';
   }
+  // Plain http only to this machine (a local relay or a test server), as for every other URL.
+  if (u.protocol === 'http:' && isLoopbackHost(u.hostname)) return undefined;
   if (u.protocol !== 'https:') return 'The webhook URL must use https://.';
   if (!WebhookHosts[provider].test(u.hostname)) {
     return provider === 'slack' ? 'A Slack incoming webhook URL starts with https://hooks.slack.com/.' : 'Expected a Teams Workflows (Power Automate) webhook URL.';

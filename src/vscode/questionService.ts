@@ -9,7 +9,7 @@ import { formatTimestamp } from '../core/format';
 import { type InboxEntry, appendToInbox, readInbox, toInboxLine } from '../core/questions/localInbox';
 import { mailtoUrl } from '../core/questions/messages';
 import { Outbox, type OutboxEntry, type RouteSender, type RouteSenders, questionState } from '../core/questions/outbox';
-import { type CodeExcerpt, type Question, type QuestionDeal, type RouteName, clipExcerpt, questionProblem } from '../core/questions/question';
+import { type CodeExcerpt, type Question, type QuestionDeal, type RouteName, RouteNames, clipExcerpt, questionProblem } from '../core/questions/question';
 import type { Session } from '../core/session';
 import type { Settings } from '../core/settings';
 import type { QuestionItem } from '../core/viewModel';
@@ -49,6 +49,14 @@ export class QuestionService implements vscode.Disposable {
     // Other windows write to the same outbox folder: follow their changes too.
     this.disposables.push(watchFile(path.join(outbox.dir, '*.json'), () => void this.session.refreshQuestions()));
     this.answerTimer = setInterval(() => void this.checkAnswers(), 60_000);
+  }
+
+  /**
+   * Once per start: questions parked for a rejected token get one more try, since a new session may
+   * carry a new token (an environment variable, or one set in another window).
+   */
+  async resumeParked(): Promise<void> {
+    for (const route of RouteNames) await this.outbox.resumeAuth(route).catch((e) => this.log.warn(`Outbox: ${String(e)}`));
   }
 
   /** Sends what is due now and schedules the next attempt. */
@@ -180,11 +188,11 @@ export class QuestionService implements vscode.Disposable {
     let detail: string | undefined;
     if (state === 'Failed') {
       const bad = routes.find(([, r]) => r.state === 'failed' || r.state === 'needsAuth');
-      if (bad) detail = `${RouteLabels[bad[0]]}: ${bad[1].state === 'needsAuth' ? 'needs a new token (Set API Token…), then Retry.' : bad[1].lastError ?? 'failed'}`;
+      if (bad) detail = bad[1].state === 'needsAuth' ? `${RouteLabels[bad[0]]}: needs a new token (Set API Token…), then Retry.` : labelled(bad[0], bad[1].lastError ?? 'failed');
     } else if (state === 'Queued') {
       const waiting = routes.filter(([, r]) => r.state !== 'sent').map(([name, r]) => {
         const when = r.nextAttemptAt && r.nextAttemptAt > now ? ` (next try ${formatTimestamp(r.nextAttemptAt, now, locale)})` : '';
-        return `${RouteLabels[name]}${r.lastError ? `: ${r.lastError}` : ''}${when}`;
+        return `${r.lastError ? labelled(name, r.lastError) : RouteLabels[name]}${when}`;
       });
       detail = `Waiting to send: ${waiting.join('; ')}`;
     } else if (state === 'Sent') {
@@ -304,6 +312,11 @@ export class QuestionService implements vscode.Disposable {
     this.inboxWatchers.forEach((d) => d.dispose());
     this.disposables.forEach((d) => d.dispose());
   }
+}
+
+/** "Slack: HTTP 503 …" once, not "Slack: Slack: HTTP 503 …": vendor errors already name the vendor. */
+function labelled(route: RouteName, error: string): string {
+  return /^[A-Z][\w .-]{1,30}: /.test(error) ? error : `${RouteLabels[route]}: ${error}`;
 }
 
 function recipientsText(deals: readonly QuestionDeal[]): string {

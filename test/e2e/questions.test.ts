@@ -598,13 +598,10 @@ describe('Questions to sales over every route (code-server + vendor fakes)', fun
     assert.equal(await answerToasts(ANSWER2).count(), 1);
     assert.equal(await answerToasts(ANSWER).count(), 0, 'the answer to the first question was announced again');
 
-    // The 401 question stays parked until the person retries, as its text says; with the new token it goes.
-    const parked = await questionShows(Q.revoked, 'Failed', [/needs a new token/]);
-    assert.ok(parked.text);
-    const t1 = Date.now();
-    await questionItem(Q.revoked).getByRole('button', { name: 'Retry' }).click();
-    await questionShows(Q.revoked, 'Sent', [/Sent via CRM, ticket comment, Slack, Teams/]);
-    figure('Retry with the new token → Sent', `${Date.now() - t1} ms`);
+    // The question parked on the revoked token gets one more try at start-up: with the new token it goes,
+    // without the person having to press Retry.
+    await questionShows(Q.revoked, 'Sent', [/Sent via CRM, ticket comment, Slack, Teams/], 30_000);
+    figure('restart with a new token → the parked question Sent', `${Date.now() - t0} ms`);
     await sleep(1_000);
     assert.deepEqual(delivered(Q.revoked), { HubSpot: 1, Jira: 1, Slack: 1, Teams: 1 });
   });

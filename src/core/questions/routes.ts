@@ -243,25 +243,25 @@ function str(v: unknown): string | undefined {
 }
 
 /**
- * The replies to a question among a ticket's comments: those after the comment carrying its marker,
- * by someone other than its author, that are not themselves questions. Oldest first.
+ * The replies to a question among a ticket's comments: those after the comment carrying its marker and
+ * before the next question's comment (a reply belongs to the latest question above it), by someone
+ * other than its author. Oldest first.
  */
 export function answersFromComments(
   q: Question,
   comments: readonly TicketComment[],
 ): TicketComment[] {
-  const ours = comments.find((c) => hasMarker(c.text, q.id));
-  if (!ours) return [];
-  const after = (c: TicketComment) => {
-    const a = Date.parse(c.created);
-    const b = Date.parse(ours.created);
-    return Number.isNaN(a) || Number.isNaN(b) ? c.created > ours.created : a > b;
-  };
-  return comments
-    .filter(
-      (c) => c !== ours && c.author !== ours.author && after(c) && !c.text.includes(MarkerPrefix),
-    )
-    .sort((a, b) => (Date.parse(a.created) || 0) - (Date.parse(b.created) || 0));
+  const time = (c: TicketComment) => Date.parse(c.created) || 0;
+  const sorted = [...comments].sort((a, b) => time(a) - time(b) || a.created.localeCompare(b.created));
+  const start = sorted.findIndex((c) => hasMarker(c.text, q.id));
+  if (start < 0) return [];
+  const ours = sorted[start];
+  const replies: TicketComment[] = [];
+  for (const c of sorted.slice(start + 1)) {
+    if (c.text.includes(MarkerPrefix)) break; // the next question: later replies are its answers
+    if (c.author !== ours.author && time(c) >= time(ours)) replies.push(c);
+  }
+  return replies;
 }
 
 function firstAnswer(q: Question, comments: readonly TicketComment[]): Answer | undefined {

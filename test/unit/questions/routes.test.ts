@@ -473,22 +473,18 @@ describe('question routes', () => {
   describe('answersFromComments', () => {
     it('returns later comments by others, not ours, not earlier ones, not other questions', () => {
       const q = aQuestion();
+      const other = aQuestion();
       const comments = [
         { id: '1', author: 'anna', created: '2026-10-01T08:00:00Z', text: 'before' },
-        {
-          id: '2',
-          author: 'dana',
-          created: '2026-10-01T09:13:00Z',
-          text: `question ${questionMarker(q.id)}`,
-        },
+        { id: '2', author: 'dana', created: '2026-10-01T09:13:00Z', text: `question ${questionMarker(q.id)}` },
         { id: '3', author: 'dana', created: '2026-10-01T09:20:00Z', text: 'me again' },
+        { id: '6', author: 'bob', created: '2026-10-01T11:00:00Z', text: 'Only for the second one.' },
         { id: '4', author: 'anna', created: '2026-10-01T10:00:00Z', text: 'Yes.' },
-        { id: '5', author: 'bob', created: '2026-10-01T09:30:00Z', text: 'cc-question:other one' },
+        { id: '5', author: 'dana', created: '2026-10-01T10:30:00Z', text: `second ${questionMarker(other.id)}` },
       ];
-      assert.deepEqual(
-        answersFromComments(q, comments).map((c) => c.id),
-        ['4'],
-      );
+      assert.deepEqual(answersFromComments(q, comments).map((c) => c.id), ['4']);
+      // A reply belongs to the latest question above it: two open questions never share an answer.
+      assert.deepEqual(answersFromComments(other, comments).map((c) => c.id), ['6']);
       assert.deepEqual(answersFromComments(aQuestion(), comments), []);
     });
   });

@@ -117,14 +117,27 @@ async function start(context: vscode.ExtensionContext): Promise<CustomerContextA
 
   const stateChanged = new vscode.EventEmitter<void>();
   let hasTicket: boolean | undefined;
+  let lastSettings = JSON.stringify(folders.settings().settings);
   context.subscriptions.push(
     log, dataFiles, tokens, git, presenter, session, q, sidebar, status, stateChanged,
     vscode.window.registerWebviewViewProvider(ViewId.sidebar, sidebar),
     git.onDidChange((s) => session.setGitState(s)),
-    dataFiles.onDidChange(() => session.refresh(true)),
-    tokens.onDidChange(() => session.refresh(true)),
+    dataFiles.onDidChange((file) => {
+      log.info(`Reloading: ${file} changed.`);
+      session.refresh(true);
+    }),
+    tokens.onDidChange((provider) => {
+      log.info(`Reloading: the ${provider} token changed.`);
+      session.refresh(true);
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('customerContext')) session.refresh(false);
+      if (!e.affectsConfiguration('customerContext')) return;
+      // VS Code also reports re-reads of a settings file; only a change of the effective values reloads.
+      const now = JSON.stringify(folders.settings().settings);
+      if (now === lastSettings) return;
+      lastSettings = now;
+      log.info('Reloading: customerContext settings changed.');
+      session.refresh(false);
     }),
     followSelection(session),
     session.onDidChange((s) => {

@@ -20,3 +20,30 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+
+/**
+ * Remembers one lookup per key (an owner, a user) for the life of a client; a failed lookup is forgotten,
+ * so the next call asks again. Concurrent callers of the same key share one request.
+ */
+export class LookupCache<V> {
+  private readonly entries = new Map<string, Promise<V>>();
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  /** Stores a value known from elsewhere (a list call), without a request. */
+  set(key: string, value: V): void {
+    this.entries.set(key, Promise.resolve(value));
+  }
+
+  get(key: string, fetch: () => Promise<V>): Promise<V> {
+    let p = this.entries.get(key);
+    if (!p) {
+      p = fetch();
+      this.entries.set(key, p);
+      p.catch(() => this.entries.delete(key));
+    }
+    return p;
+  }
+}

@@ -7,7 +7,7 @@ import { ProviderError, isProviderError } from '../errors';
 import type { HttpClient, ProviderHttpOptions, TokenSource } from '../http';
 import type { Deal, SalesOwner, Ticket } from '../model';
 import type { Crm } from './types';
-import { chunks, mapLimit } from '../collections';
+import { LookupCache, chunks, mapLimit } from '../collections';
 
 const PROVIDER = 'HubSpot';
 /** HubSpot's batch endpoints take at most 100 inputs. */
@@ -273,7 +273,7 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
   // Per-client caches. A failed lookup is dropped so the next refresh tries again.
   let account: Promise<AccountInfo | undefined> | undefined;
   let stages: Promise<StageIndex | 'forbidden'> | undefined;
-  const owners = new Map<string, Promise<SalesOwner | undefined>>();
+  const owners = new LookupCache<SalesOwner | undefined>();
 
   function cacheOnce<T>(get: () => Promise<T>, clear: () => void): Promise<T> {
     const p = get();
@@ -460,28 +460,19 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
       if (!next || next === after) break;
       after = next;
     }
-    for (const [id, owner] of seen) owners.set(id, Promise.resolve(owner));
+    for (const [id, owner] of seen) owners.set(id, owner);
   }
 
   function ownerById(id: string): Promise<SalesOwner | undefined> {
-    let p = owners.get(id);
-    if (!p) {
-      p = cacheOnce(
-        async () => {
-          try {
-            const path = `/crm/v3/owners/${encodeURIComponent(id)}`;
-            return ownerFrom(await http.json({ path }, Owner));
-          } catch (e) {
-            // A deactivated owner is gone from the owners API; the deal still shows, without owner.
-            if (isProviderError(e, 'notFound')) return undefined;
-            throw e;
-          }
-        },
-        () => owners.delete(id),
-      );
-      owners.set(id, p);
-    }
-    return p;
+    return owners.get(id, async () => {
+      try {
+        return ownerFrom(await http.json({ path: `/crm/v3/owners/${encodeURIComponent(id)}` }, Owner));
+      } catch (e) {
+        // A deactivated owner is gone from the owners API; the deal still shows, without owner.
+        if (isProviderError(e, 'notFound')) return undefined;
+        throw e;
+      }
+    });
   }
 
   async function resolveOwners(

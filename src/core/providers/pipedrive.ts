@@ -6,7 +6,7 @@ import { ProviderError, isProviderError } from '../errors';
 import type { HttpClient, ProviderHttpOptions, TokenSource } from '../http';
 import type { Deal, SalesOwner, Ticket } from '../model';
 import type { Crm } from './types';
-import { chunks, mapLimit } from '../collections';
+import { LookupCache, chunks, mapLimit } from '../collections';
 
 const PROVIDER = 'Pipedrive';
 /** Pipedrive's v2 list endpoints take at most 100 ids. */
@@ -160,7 +160,7 @@ export function pipedriveCrm(http: HttpClient, options: PipedriveOptions = {}): 
   const ticketField = options.ticketField?.trim() ?? '';
   let me: Promise<User | undefined> | undefined;
   let stages: Promise<Map<string, string>> | undefined;
-  const users = new Map<string, Promise<SalesOwner | undefined>>();
+  const users = new LookupCache<SalesOwner | undefined>();
 
   // Cached lookups run without the caller's signal so that a superseded refresh still fills the
   // cache and one caller's cancellation never fails another sharing the promise.
@@ -175,7 +175,7 @@ export function pipedriveCrm(http: HttpClient, options: PipedriveOptions = {}): 
       async () => {
         const u = (await http.json({ path: '/api/v1/users/me' }, UserResponse)).data;
         // The token's user is often the deal owner too; no need to ask for it again.
-        if (!users.has(u.id)) users.set(u.id, Promise.resolve(ownerFrom(u)));
+        if (!users.has(u.id)) users.set(u.id, ownerFrom(u));
         return u;
       },
       () => (me = undefined),
@@ -206,25 +206,14 @@ export function pipedriveCrm(http: HttpClient, options: PipedriveOptions = {}): 
   }
 
   function userById(id: string): Promise<SalesOwner | undefined> {
-    let p = users.get(id);
-    if (!p) {
-      p = cacheOnce(
-        async () => {
-          try {
-            return ownerFrom(
-              (await http.json({ path: `/api/v1/users/${encodeURIComponent(id)}` }, UserResponse))
-                .data,
-            );
-          } catch (e) {
-            if (isProviderError(e, 'notFound')) return undefined;
-            throw e;
-          }
-        },
-        () => users.delete(id),
-      );
-      users.set(id, p);
-    }
-    return p;
+    return users.get(id, async () => {
+      try {
+        return ownerFrom((await http.json({ path: `/api/v1/users/${encodeURIComponent(id)}` }, UserResponse)).data);
+      } catch (e) {
+        if (isProviderError(e, 'notFound')) return undefined;
+        throw e;
+      }
+    });
   }
 
   async function owners(
@@ -234,7 +223,7 @@ export function pipedriveCrm(http: HttpClient, options: PipedriveOptions = {}): 
     await pendingMe?.catch(() => undefined);
     if (ids.filter((id) => !users.has(id)).length > USER_LIST_THRESHOLD) {
       const list = await http.json({ path: '/api/v1/users' }, UserList);
-      for (const u of list.data ?? []) users.set(u.id, Promise.resolve(ownerFrom(u)));
+      for (const u of list.data ?? []) users.set(u.id, ownerFrom(u));
     }
     const resolved = await mapLimit(ids, PARALLEL, userById);
     const out = new Map<string, SalesOwner>();

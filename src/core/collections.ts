@@ -47,3 +47,10 @@ export class LookupCache<V> {
     return p;
   }
 }
+
+/** Returns `get()`'s promise and calls `clear` if it fails, so a cached failed lookup is retried next time. */
+export function cacheOnce<T>(get: () => Promise<T>, clear: () => void): Promise<T> {
+  const p = get();
+  p.catch(clear);
+  return p;
+}

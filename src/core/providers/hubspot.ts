@@ -7,7 +7,7 @@ import { ProviderError, isProviderError } from '../errors';
 import type { HttpClient, ProviderHttpOptions, TokenSource } from '../http';
 import type { Deal, SalesOwner, Ticket } from '../model';
 import type { Crm } from './types';
-import { LookupCache, chunks, mapLimit } from '../collections';
+import { LookupCache, cacheOnce, chunks, mapLimit } from '../collections';
 
 const PROVIDER = 'HubSpot';
 /** HubSpot's batch endpoints take at most 100 inputs. */
@@ -275,11 +275,6 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
   let stages: Promise<StageIndex | 'forbidden'> | undefined;
   const owners = new LookupCache<SalesOwner | undefined>();
 
-  function cacheOnce<T>(get: () => Promise<T>, clear: () => void): Promise<T> {
-    const p = get();
-    p.catch(clear);
-    return p;
-  }
 
   // The cached lookups run without the caller's signal: a superseded refresh still fills the cache
   // for the next one, and one caller cancelling must not fail another that shares the promise.

@@ -6,7 +6,7 @@ import { ProviderError, isProviderError } from '../errors';
 import type { HttpClient, ProviderHttpOptions, TokenSource } from '../http';
 import type { Deal, SalesOwner, Ticket } from '../model';
 import type { Crm } from './types';
-import { LookupCache, chunks, mapLimit } from '../collections';
+import { LookupCache, cacheOnce, chunks, mapLimit } from '../collections';
 
 const PROVIDER = 'Pipedrive';
 /** Pipedrive's v2 list endpoints take at most 100 ids. */
@@ -164,11 +164,6 @@ export function pipedriveCrm(http: HttpClient, options: PipedriveOptions = {}): 
 
   // Cached lookups run without the caller's signal so that a superseded refresh still fills the
   // cache and one caller's cancellation never fails another sharing the promise.
-  function cacheOnce<T>(get: () => Promise<T>, clear: () => void): Promise<T> {
-    const p = get();
-    p.catch(clear);
-    return p;
-  }
 
   function currentUser(): Promise<User | undefined> {
     me ??= cacheOnce(

@@ -34,6 +34,8 @@ export class QuestionService implements vscode.Disposable {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private answerTimer: ReturnType<typeof setInterval> | undefined;
   private readonly inboxWatchers = new Map<string, vscode.Disposable>();
+  /** When each question's answer was last asked for (in this window). */
+  private readonly answerCheckedAt = new Map<string, number>();
   private disposed = false;
 
   constructor(
@@ -43,12 +45,16 @@ export class QuestionService implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly remoteSenders: RemoteSenders,
   ) {
-    this.disposables.push(vscode.window.onDidChangeWindowState((s) => s.focused && this.kick()));
+    this.disposables.push(vscode.window.onDidChangeWindowState((s) => {
+      if (!s.focused) return;
+      this.kick();
+      void this.checkAnswers({ periodic: true }).then(() => this.session.refreshQuestions());
+    }));
     const sub = outbox.onDidChange(() => void this.session.refreshQuestions());
     this.disposables.push({ dispose: () => sub.dispose() });
     // Other windows write to the same outbox folder: follow their changes too.
     this.disposables.push(watchFile(path.join(outbox.dir, '*.json'), () => void this.session.refreshQuestions()));
-    this.answerTimer = setInterval(() => void this.checkAnswers(), 60_000);
+    this.answerTimer = setInterval(() => void this.checkAnswers({ periodic: true }), 60_000);
   }
 
   /**
@@ -130,9 +136,26 @@ export class QuestionService implements vscode.Disposable {
     }
   }
 
-  async checkAnswers(): Promise<void> {
+  /**
+   * Reads answers. On Refresh and at start every open question is asked; the minute timer and window
+   * focus ask a question less often as it ages (every minute in its first hour, every 5 in its first day, then every
+   * 30), so twenty open questions do not cost twenty requests a minute.
+   */
+  async checkAnswers(opts: { periodic?: boolean } = {}): Promise<void> {
     try {
-      await this.outbox.checkAnswers(await this.senders());
+      const senders = await this.senders();
+      const now = Date.now();
+      const due = (q: Question): boolean => {
+        if (!opts.periodic) return true;
+        const age = now - (Date.parse(q.createdAt) || now);
+        const every = age < 3_600_000 ? 60_000 : age < 86_400_000 ? 5 * 60_000 : 30 * 60_000;
+        return now - (this.answerCheckedAt.get(q.id) ?? 0) >= every - 1_000;
+      };
+      await this.outbox.checkAnswers((q) => {
+        if (!due(q)) return {};
+        this.answerCheckedAt.set(q.id, now);
+        return senders(q);
+      });
       const { entries } = await this.outbox.list();
       for (const e of entries) {
         if (!e.answer || e.answerNotified || e.discarded) continue;

@@ -110,6 +110,13 @@ export type ProviderHttpOptions = Pick<
 /** Where a token comes from: the value itself, or a lazy lookup (SecretStorage, environment). */
 export type TokenSource = string | (() => Promise<string | undefined>);
 
+/** The token's value, or ProviderError('auth') naming the provider when none is set. */
+export async function readToken(provider: string, token: TokenSource): Promise<string> {
+  const value = (typeof token === 'string' ? token : await token())?.trim();
+  if (!value) throw new ProviderError('auth', `${provider}: no API token is set. Run "Set API Token…".`, { provider });
+  return value;
+}
+
 /** A transport failure (no HTTP status); `code` is Node's or axios' code, e.g. ECONNREFUSED. */
 export class TransportError extends Error {
   override readonly name = 'TransportError';

@@ -2,7 +2,7 @@
 // 2022-11-28. One GET for the issue, one more for its comments only when it has any.
 import * as z from 'zod/mini';
 import { ProviderError, isProviderError } from '../errors';
-import type { HttpClient, ProviderHttpOptions, TokenSource } from '../http';
+import { readToken, type HttpClient, type ProviderHttpOptions, type TokenSource } from '../http';
 import type { Ticket } from '../model';
 import { dealRefsFromLabels, extractDealRefsFromText } from './dealRefs';
 import type { TicketTracker } from './types';
@@ -82,14 +82,7 @@ export function githubHttpOptions(
       'X-GitHub-Api-Version': '2022-11-28',
       'User-Agent': 'customer-context-vscode',
     },
-    auth: async () => {
-      const t = (typeof token === 'string' ? token : await token())?.trim();
-      if (!t) {
-        const message = 'GitHub: no API token is set. Set a new API token.';
-        throw new ProviderError('auth', message, { provider: 'GitHub' });
-      }
-      return { Authorization: `Bearer ${t}` };
-    },
+    auth: async () => ({ Authorization: `Bearer ${await readToken('GitHub', token)}` }),
     vendorMessage: (_status, data) => messageOf(data),
     // Primary limit: 403/429 with x-ratelimit-remaining 0. Secondary: 403/429 saying so.
     isRateLimited: (res) =>

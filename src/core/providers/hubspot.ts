@@ -4,7 +4,7 @@
 // requests however many deals there are, and a warm one costs the batches only.
 import * as z from 'zod/mini';
 import { ProviderError, isProviderError } from '../errors';
-import type { HttpClient, ProviderHttpOptions, TokenSource } from '../http';
+import { readToken, type HttpClient, type ProviderHttpOptions, type TokenSource } from '../http';
 import type { Deal, SalesOwner, Ticket } from '../model';
 import type { Crm } from './types';
 import { LookupCache, cacheOnce, chunks, mapLimit } from '../collections';
@@ -124,16 +124,6 @@ const ErrorBody = z.looseObject({
 // -------------------------------------------------------------------------------------------------
 // HTTP options
 
-async function readToken(token: TokenSource): Promise<string> {
-  const value = typeof token === 'string' ? token : await token();
-  if (!value?.trim()) {
-    throw new ProviderError('auth', `${PROVIDER}: no API token is set. Run "Set API Token…".`, {
-      provider: PROVIDER,
-    });
-  }
-  return value.trim();
-}
-
 /** The vendor's words from a HubSpot error body: `message (CATEGORY, correlation id …)`. */
 export function hubspotVendorMessage(_status: number, data: unknown): string | undefined {
   const body = ErrorBody.safeParse(data);
@@ -171,7 +161,7 @@ export function hubspotHttpOptions(baseUrl: string, token: TokenSource): Provide
     provider: PROVIDER,
     baseUrl,
     baseUrlSetting: 'customerContext.hubspot.apiUrl',
-    auth: async () => ({ authorization: `Bearer ${await readToken(token)}` }),
+    auth: async () => ({ authorization: `Bearer ${await readToken(PROVIDER, token)}` }),
     vendorMessage: hubspotVendorMessage,
     rateLimitReset: hubspotRateLimitReset,
   };

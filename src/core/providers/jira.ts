@@ -2,7 +2,7 @@
 // Bearer PAT). One GET per ticket: the issue with only the fields we show, comments included.
 import * as z from 'zod/mini';
 import { ProviderError, isProviderError } from '../errors';
-import type { HttpClient, ProviderHttpOptions, TokenSource } from '../http';
+import { readToken, type HttpClient, type ProviderHttpOptions, type TokenSource } from '../http';
 import type { Ticket, TicketComment } from '../model';
 import { dealRefsFromLabels, extractDealRefs } from './dealRefs';
 import type { TicketTracker } from './types';
@@ -179,15 +179,6 @@ export function jiraVendorMessage(_status: number, data: unknown): string | unde
   }
   if (!parts.length && typeof d.message === 'string') parts.push(d.message);
   return parts.join(' ').trim() || undefined;
-}
-
-async function readToken(provider: string, token: TokenSource): Promise<string> {
-  const value = (typeof token === 'string' ? token : await token())?.trim();
-  if (!value) {
-    const message = `${provider}: no API token is set. Set a new API token.`;
-    throw new ProviderError('auth', message, { provider });
-  }
-  return value;
 }
 
 /** HTTP options for Jira: auth header per deployment, error messages, the ISO X-RateLimit-Reset. */

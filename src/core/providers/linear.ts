@@ -3,7 +3,7 @@
 import * as z from 'zod/mini';
 import type { ProviderErrorKind } from '../errors';
 import { ProviderError } from '../errors';
-import type { HttpClient, HttpResponse, ProviderHttpOptions, TokenSource } from '../http';
+import { readToken, type HttpClient, type HttpResponse, type ProviderHttpOptions, type TokenSource } from '../http';
 import type { Ticket } from '../model';
 import { dealRefsFromLabels, extractDealRefsFromText } from './dealRefs';
 import type { TicketTracker } from './types';
@@ -138,11 +138,7 @@ export function linearHttpOptions(
     baseUrl: settings.apiUrl,
     baseUrlSetting: 'customerContext.linear.apiUrl',
     auth: async () => {
-      const t = (typeof token === 'string' ? token : await token())?.trim();
-      if (!t) {
-        const message = 'Linear: no API key is set. Set a new API token.';
-        throw new ProviderError('auth', message, { provider: 'Linear' });
-      }
+      const t = await readToken('Linear', token);
       // Personal API keys go as-is; OAuth tokens (lin_oauth_…) need Bearer.
       return { Authorization: t.startsWith('lin_oauth_') ? `Bearer ${t}` : t };
     },

@@ -3,7 +3,7 @@
 // stages, users and the company domain are cached per client.
 import * as z from 'zod/mini';
 import { ProviderError, isProviderError } from '../errors';
-import type { HttpClient, ProviderHttpOptions, TokenSource } from '../http';
+import { readToken, type HttpClient, type ProviderHttpOptions, type TokenSource } from '../http';
 import type { Deal, SalesOwner, Ticket } from '../model';
 import type { Crm } from './types';
 import { LookupCache, cacheOnce, chunks, mapLimit } from '../collections';
@@ -84,16 +84,6 @@ const UserResponse = z.looseObject({ data: User });
 const UserList = z.looseObject({ data: z.optional(z.nullable(z.array(User))) });
 const ErrorBody = z.looseObject({ error: Str, error_info: Str });
 
-async function readToken(token: TokenSource): Promise<string> {
-  const value = typeof token === 'string' ? token : await token();
-  if (!value?.trim()) {
-    throw new ProviderError('auth', `${PROVIDER}: no API token is set. Run "Set API Token…".`, {
-      provider: PROVIDER,
-    });
-  }
-  return value.trim();
-}
-
 /** The vendor's words from `{success:false, error, error_info}`, minus the generic docs hint. */
 export function pipedriveVendorMessage(_status: number, data: unknown): string | undefined {
   const body = ErrorBody.safeParse(data);
@@ -119,7 +109,7 @@ export function pipedriveHttpOptions(apiUrl: string, token: TokenSource): Provid
     provider: PROVIDER,
     baseUrl: apiUrl,
     baseUrlSetting: 'customerContext.pipedrive.apiUrl',
-    auth: async () => ({ 'x-api-token': await readToken(token) }),
+    auth: async () => ({ 'x-api-token': await readToken(PROVIDER, token) }),
     vendorMessage: pipedriveVendorMessage,
     rateLimitReset: pipedriveRateLimitReset,
   };

@@ -3,7 +3,7 @@
 // come back in the same query through relationship fields, so a lookup is usually one request.
 import * as z from 'zod/mini';
 import { ProviderError, isProviderError } from '../errors';
-import type { HttpClient, HttpResponse, ProviderHttpOptions, TokenSource } from '../http';
+import { readToken, type HttpClient, type HttpResponse, type ProviderHttpOptions, type TokenSource } from '../http';
 import type { Deal, Ticket } from '../model';
 import type { Crm } from './types';
 import { chunks } from '../collections';
@@ -59,16 +59,6 @@ const ErrorArray = z.array(
   }),
 );
 
-async function readToken(token: TokenSource): Promise<string> {
-  const value = typeof token === 'string' ? token : await token();
-  if (!value?.trim()) {
-    throw new ProviderError('auth', `${PROVIDER}: no access token is set. Run "Set API Token…".`, {
-      provider: PROVIDER,
-    });
-  }
-  return value.trim();
-}
-
 function errorsOf(data: unknown): Array<{ message?: string | null; errorCode?: string | null }> {
   const parsed = ErrorArray.safeParse(data);
   return parsed.success ? parsed.data : [];
@@ -99,7 +89,7 @@ export function salesforceHttpOptions(
     provider: PROVIDER,
     baseUrl: instanceUrl,
     baseUrlSetting: 'customerContext.salesforce.instanceUrl',
-    auth: async () => ({ authorization: `Bearer ${await readToken(token)}` }),
+    auth: async () => ({ authorization: `Bearer ${await readToken(PROVIDER, token)}` }),
     vendorMessage: salesforceVendorMessage,
     isRateLimited: salesforceIsRateLimited,
   };

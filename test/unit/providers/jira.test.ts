@@ -1,5 +1,4 @@
 import * as assert from 'node:assert/strict';
-import { ProviderError } from '../../../src/core/errors';
 import { createHttpClient, type HttpClientOptions, type TokenSource } from '../../../src/core/http';
 import {
   adfToText,
@@ -10,24 +9,9 @@ import {
 import type { TicketTracker } from '../../../src/core/providers/types';
 import { axiosTransport } from '../../../src/vscode/axiosTransport';
 import { startFakeJira, type FakeJira } from '../../fakes/jira';
+import { rejects } from './assertions';
 
 const NOW = Date.parse('2026-09-02T09:00:00Z');
-
-async function rejects(
-  p: Promise<unknown>,
-  kind: ProviderError['kind'],
-  secret?: string,
-): Promise<ProviderError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof ProviderError, String(e));
-    assert.equal(e.kind, kind, e.message);
-    if (secret) assert.ok(!e.message.includes(secret), `secret leaked: ${e.message}`);
-    return e;
-  }
-  assert.fail(`expected ${kind}`);
-}
 
 describe('Jira tracker', () => {
   let fake: FakeJira;

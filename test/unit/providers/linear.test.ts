@@ -1,29 +1,13 @@
 import * as assert from 'node:assert/strict';
-import { ProviderError } from '../../../src/core/errors';
 import { createHttpClient, type HttpClient, type TokenSource } from '../../../src/core/http';
 import { linearHttpOptions, linearTracker } from '../../../src/core/providers/linear';
 import type { TicketTracker } from '../../../src/core/providers/types';
 import { axiosTransport } from '../../../src/vscode/axiosTransport';
 import { rootField, startFakeLinear, type FakeLinear } from '../../fakes/linear';
+import { rejects } from './assertions';
 
 // Real time: the fakes compute reset headers from the clock.
 let NOW = Date.now();
-
-async function rejects(
-  p: Promise<unknown>,
-  kind: ProviderError['kind'],
-  secret?: string,
-): Promise<ProviderError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof ProviderError, String(e));
-    assert.equal(e.kind, kind, e.message);
-    if (secret) assert.ok(!e.message.includes(secret), `secret leaked: ${e.message}`);
-    return e;
-  }
-  assert.fail(`expected ${kind}`);
-}
 
 describe('Linear tracker', () => {
   let fake: FakeLinear;

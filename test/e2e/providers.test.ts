@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type Browser, type FrameLocator, type Locator, type Page, chromium } from 'playwright-core';
+import { type Browser, type Page, chromium } from 'playwright-core';
 import githubIssueFixture from '../fixtures/github/issue-42.json';
 import linearIssueFixture from '../fixtures/linear/issue-ENG-42.json';
 import { FakeServer, type ReceivedRequest } from '../fakes/fakeServer';
@@ -26,6 +26,7 @@ import { type FakeLinear, type LinearIssueJson, startFakeLinear } from '../fakes
 import { type FakePipedrive, startFakePipedrive } from '../fakes/pipedrive';
 import { type FakeSalesforce, startFakeSalesforce } from '../fakes/salesforce';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './browser';
+import { figureLog, sleep, workbench } from './workbench';
 import { type CodeServer, createSampleWorkspace, findVsix, repoRoot, startCodeServer } from './codeServer';
 
 const root = repoRoot();
@@ -45,15 +46,11 @@ const BULK_DEALS = 500;
 /** A time of day as the sidebar writes it (`14:05`, or `02:05 PM` in an en-US locale). */
 const HHMM = String.raw`\d{1,2}:\d{2}(?:\s?[AP]M)?`;
 
-const figures: Array<{ label: string; value: string }> = [];
-function figure(label: string, value: string): void {
-  figures.push({ label, value });
-  console.log(`      [figure] ${label}: ${value}`);
-}
+const figures = figureLog(path.join(resultsDir, 'providers-figures.json'));
+const figure = figures.figure;
 
 /** CC_E2E_VERBOSE=1 prints the sidebar's text at every check. */
 const VERBOSE = !!process.env.CC_E2E_VERBOSE;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('Customer Context with remote trackers and CRMs (code-server + vendor fakes)', function () {
   this.timeout(120_000);
@@ -90,20 +87,13 @@ describe('Customer Context with remote trackers and CRMs (code-server + vendor f
   // ---------------------------------------------------------------------------------------------
   // What a person sees
 
-  /** Our status bar entry: code-server gives it the DOM id `<extension id>.customerContext.ticket`. */
-  const statusItem = (): Locator => page.locator('.statusbar-item[id$=".customerContext.ticket"]');
-  /** The sidebar's content: a webview two iframes deep (the host iframe, then the content frame). */
-  const sidebar = (): FrameLocator => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  const { statusItem, sidebar, sidebarText, openSidebar, refresh } = workbench(() => page);
 
   async function statusShows(text: RegExp, timeout = 20_000): Promise<string> {
     await statusItem().filter({ hasText: text }).waitFor({ state: 'visible', timeout }).catch(async () => {
       assert.fail(`the status bar never showed ${text}; it shows "${await statusItem().innerText().catch(() => '?')}"`);
     });
     return statusItem().innerText();
-  }
-
-  async function sidebarText(): Promise<string> {
-    return sidebar().locator('body').innerText({ timeout: 5_000 }).catch(() => '');
   }
 
   /**
@@ -127,18 +117,6 @@ describe('Customer Context with remote trackers and CRMs (code-server + vendor f
       }
       await sleep(100);
     }
-  }
-
-  async function openSidebar(): Promise<void> {
-    const tab = page.getByRole('tab', { name: /^Customer Context/ });
-    if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
-    await sidebar().locator('body').waitFor({ timeout: 30_000 });
-  }
-
-  /** The sidebar's own Refresh action (view title bar): a forced refetch, as a person triggers it. */
-  async function refresh(): Promise<void> {
-    await openSidebar();
-    await page.locator('.part.sidebar').getByRole('button', { name: 'Refresh', exact: true }).first().click();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -446,7 +424,7 @@ describe('Customer Context with remote trackers and CRMs (code-server + vendor f
   after(async function () {
     this.timeout(30_000);
     fs.mkdirSync(resultsDir, { recursive: true });
-    fs.writeFileSync(path.join(resultsDir, 'providers-figures.json'), JSON.stringify(figures, null, 2));
+    figures.write();
     await browser?.close();
     await server?.stop();
     await Promise.all(Object.values(fakes ?? {}).map((f) => f.stop().catch(() => undefined)));

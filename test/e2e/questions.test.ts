@@ -15,13 +15,14 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type Browser, type FrameLocator, type Locator, type Page, chromium } from 'playwright-core';
+import { type Browser, type Locator, type Page, chromium } from 'playwright-core';
 import type { FakeServer, ReceivedRequest } from '../fakes/fakeServer';
 import { type FakeHubspot, type HubspotEngagement, startFakeHubspot } from '../fakes/hubspot';
 import { type FakeJira, type JiraIssueJson, startFakeJira } from '../fakes/jira';
 import { SlackFake } from '../fakes/slack';
 import { TeamsFake } from '../fakes/teams';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './browser';
+import { figureLog, sleep, workbench } from './workbench';
 import { type CodeServer, createSampleWorkspace, findVsix, repoRoot, startCodeServer } from './codeServer';
 
 const root = repoRoot();
@@ -37,12 +38,8 @@ const ROTATED_JIRA_TOKEN = 'ATATT3xFfGF0-rotated-token';
 const RUN = Date.now().toString(36);
 const VERBOSE = !!process.env.CC_E2E_VERBOSE;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const figures: Array<{ label: string; value: string }> = [];
-function figure(label: string, value: string): void {
-  figures.push({ label, value });
-  console.log(`      [figure] ${label}: ${value}`);
-}
+const figures = figureLog(path.join(resultsDir, 'questions-figures.json'));
+const figure = figures.figure;
 
 /** Waits until `cond` holds (polled every 50 ms); fails with `what()` after `timeout`. */
 async function until(cond: () => boolean | Promise<boolean>, timeout: number, what: () => string | Promise<string>): Promise<number> {
@@ -131,15 +128,7 @@ describe('Questions to sales over every route (code-server + vendor fakes)', fun
   // -------------------------------------------------------------------------------------------------------
   // What a person sees
 
-  const sidebar = (): FrameLocator => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-  const statusItem = (): Locator => page.locator('.statusbar-item[id$=".customerContext.ticket"]');
-  const sidebarText = () => sidebar().locator('body').innerText({ timeout: 5_000 }).catch(() => '');
-
-  async function openSidebar(): Promise<void> {
-    const tab = page.getByRole('tab', { name: /^Customer Context/ });
-    if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
-    await sidebar().locator('body').waitFor({ timeout: 30_000 });
-  }
+  const { statusItem, sidebar, sidebarText, openSidebar, refresh } = workbench(() => page);
 
   /** Opens the workbench on the workspace and waits for ACME-42 from Jira + HubSpot in the sidebar. */
   async function openWorkbench(): Promise<number> {
@@ -149,12 +138,6 @@ describe('Questions to sales over every route (code-server + vendor fakes)', fun
     await openSidebar();
     await sidebar().getByText('Initech').first().waitFor({ timeout: 30_000 });
     return Date.now() - t0;
-  }
-
-  /** The sidebar's own Refresh action (view title bar), as a person triggers it. */
-  async function refresh(): Promise<void> {
-    await openSidebar();
-    await page.locator('.part.sidebar').getByRole('button', { name: 'Refresh', exact: true }).first().click();
   }
 
   /** Sales answers on ACME-42: a comment by another Jira user, a second after now. */
@@ -351,7 +334,7 @@ describe('Questions to sales over every route (code-server + vendor fakes)', fun
   after(async function () {
     this.timeout(30_000);
     fs.mkdirSync(resultsDir, { recursive: true });
-    fs.writeFileSync(path.join(resultsDir, 'questions-figures.json'), JSON.stringify(figures, null, 2));
+    figures.write();
     await browser?.close();
     await server?.stop();
     await Promise.all(Object.values(fakes ?? {}).map((f) => f.stop().catch(() => undefined)));

@@ -9,8 +9,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type Browser, type FrameLocator, type Locator, type Page, chromium } from 'playwright-core';
+import { type Browser, type Page, chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './browser';
+import { workbench } from './workbench';
 import { type CodeServer, createSampleWorkspace, findVsix, repoRoot, startCodeServer } from './codeServer';
 
 const root = repoRoot();
@@ -39,23 +40,12 @@ describe('Customer Context in code-server (UI)', function () {
   const dataFile = () => path.join(workspace, '.vscode', 'customer-context.json');
   const questionsFile = () => path.join(workspace, '.vscode', 'customer-context.questions.jsonl');
 
-  /** Our status bar entry: code-server gives it the DOM id `<extension id>.customerContext.ticket`. */
-  const statusItem = (): Locator => page.locator('.statusbar-item[id$=".customerContext.ticket"]');
+  const { statusItem, sidebar, openSidebar } = workbench(() => page);
   /** Waits until the status bar entry shows `text`; returns how long that took. */
   async function statusShows(text: string | RegExp, timeout = 20_000): Promise<number> {
     const t0 = Date.now();
     await statusItem().filter({ hasText: text }).waitFor({ state: 'visible', timeout });
     return Date.now() - t0;
-  }
-  /** The sidebar's content: a webview two iframes deep (the host iframe, then the content frame). */
-  const sidebar = (): FrameLocator => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-
-  async function openSidebarFromActivityBar(): Promise<void> {
-    // The activity bar entry is a tab named after the view container's title.
-    const tab = page.getByRole('tab', { name: /^Customer Context/ });
-    if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
-    await page.locator('.part.sidebar').getByText('Customer Context', { exact: false }).first().waitFor();
-    await sidebar().locator('body').waitFor();
   }
 
   before(async function () {
@@ -134,7 +124,7 @@ describe('Customer Context in code-server (UI)', function () {
   });
 
   it('shows customers, amounts, total and owners; a question sent to sales is recorded and listed', async () => {
-    await openSidebarFromActivityBar();
+    await openSidebar();
     const view = sidebar();
     await view.getByText('Globex LLC').first().waitFor({ timeout: 20_000 });
     const text = await view.locator('body').innerText();
@@ -171,7 +161,7 @@ describe('Customer Context in code-server (UI)', function () {
   });
 
   it('names the JSON path of a malformed data file in the sidebar and keeps the ticket in the status bar', async () => {
-    await openSidebarFromActivityBar();
+    await openSidebar();
     const original = fs.readFileSync(dataFile(), 'utf8');
     const broken = JSON.parse(original);
     broken.deals['D-1001'].customer = 42;
@@ -210,7 +200,7 @@ describe('Customer Context in code-server (UI)', function () {
         await page.reload();
       }
       await page.locator(`.monaco-workbench.${theme.workbench}`).waitFor({ timeout: 60_000 });
-      await openSidebarFromActivityBar();
+      await openSidebar();
       await sidebar().locator(`body.${theme.webview}`).waitFor({ timeout: 30_000 });
       const customer = sidebar().getByText('Globex LLC').first();
       await customer.waitFor({ timeout: 30_000 });

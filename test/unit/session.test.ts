@@ -43,6 +43,14 @@ function makeSession(tracker: TicketTracker, extra: Partial<SessionOptions> = {}
 const branch = (b: string): GitState => ({ kind: 'branch', repository: '/repo', branch: b });
 const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
 
+/** Checks out ACME-42 and lets the (first) fetch answer. */
+async function loadAcme42(s: Session, t: ReturnType<typeof controllableTracker>): Promise<void> {
+  s.setGitState(branch('ACME-42'));
+  await tick();
+  t.waiting[t.waiting.length - 1].resolve(aTicket());
+  await tick();
+}
+
 describe('session', () => {
   it('shows the key at once, then the context', async () => {
     const t = controllableTracker();
@@ -77,10 +85,7 @@ describe('session', () => {
   it('clears the view on a branch without a ticket (never keeps the previous ticket)', async () => {
     const t = controllableTracker();
     const s = makeSession(t.tracker);
-    s.setGitState(branch('ACME-42'));
-    await tick();
-    t.waiting[0].resolve(aTicket());
-    await tick();
+    await loadAcme42(s, t);
     s.setGitState(branch('main'));
     assert.equal(s.snapshot.status, 'noTicket');
     assert.equal(s.snapshot.ticketKey, undefined);
@@ -95,10 +100,7 @@ describe('session', () => {
   it('serves a fresh cached context without fetching, and Refresh forces a fetch', async () => {
     const t = controllableTracker();
     const s = makeSession(t.tracker);
-    s.setGitState(branch('ACME-42'));
-    await tick();
-    t.waiting[0].resolve(aTicket());
-    await tick();
+    await loadAcme42(s, t);
     s.setGitState(branch('main'));
     s.setGitState(branch('ACME-42'));
     assert.equal(s.snapshot.status, 'ready');
@@ -115,10 +117,7 @@ describe('session', () => {
     let now = 1_000_000;
     const t = controllableTracker();
     const s = makeSession(t.tracker, { store, now: () => now });
-    s.setGitState(branch('ACME-42'));
-    await tick();
-    t.waiting[0].resolve(aTicket());
-    await tick();
+    await loadAcme42(s, t);
     s.dispose();
 
     now += 10 * 60_000; // cache expired
@@ -153,10 +152,7 @@ describe('session', () => {
   it('keeps the last good context when a login page answers instead of the API', async () => {
     const t = controllableTracker();
     const s = makeSession(t.tracker);
-    s.setGitState(branch('ACME-42'));
-    await tick();
-    t.waiting[0].resolve(aTicket());
-    await tick();
+    await loadAcme42(s, t);
     s.refresh(true);
     await tick();
     t.waiting[1].reject(new ProviderError('invalidResponse', 'Jira: HTTP 200 with an HTML page instead of JSON.'));

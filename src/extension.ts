@@ -44,9 +44,10 @@ async function start(context: vscode.ExtensionContext): Promise<CustomerContextA
   const tokens = new TokenStore(context.secrets);
   const overrides = new TicketOverrides(context.globalState);
   const git = new GitWatcher(log);
-  const presenter = new Presenter(() => readSettings().settings['privacy.hideAmounts']);
   const repo = () => session.current().repository;
   const folders = new FolderContext(dataFiles, tokens, git, repo);
+  // Read afresh: the presenter's own configuration listener may run before the folder cache is cleared.
+  const presenter = new Presenter(() => readSettings().settings['privacy.hideAmounts']);
   const session: Session = new Session({
     ...folders.sessionOptions(),
     override: (repository, branch) => overrides.get(repository, branch),
@@ -90,7 +91,7 @@ async function start(context: vscode.ExtensionContext): Promise<CustomerContextA
     discardQuestion: (id) => q.discard(id),
     refresh: () => void vscode.commands.executeCommand('customerContext.refresh'),
   }, log);
-  const status = new TicketStatusItem(session, presenter, () => readSettings().settings['statusBar.showWhenNoTicket']);
+  const status = new TicketStatusItem(session, presenter, () => folders.settings().settings['statusBar.showWhenNoTicket']);
   const credentials = new Credentials(
     tokens,
     async (routes) => {
@@ -132,6 +133,7 @@ async function start(context: vscode.ExtensionContext): Promise<CustomerContextA
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('customerContext')) return;
+      folders.invalidate();
       // VS Code also reports re-reads of a settings file; only a change of the effective values reloads.
       const now = JSON.stringify(folders.settings().settings);
       if (now === lastSettings) return;

@@ -13,6 +13,8 @@ import type { TokenStore } from './secrets';
 
 export class FolderContext {
   private patternCache: { key: string; value: CompiledPatterns } | undefined;
+  /** Parsed settings per folder: a branch switch reads them several times; a configuration change clears. */
+  private readonly settingsCache = new Map<string, { settings: Settings; problems: string[] }>();
 
   constructor(
     private readonly dataFiles: DataFiles,
@@ -23,7 +25,20 @@ export class FolderContext {
   ) {}
 
   settings(repo = this.repository()): { settings: Settings; problems: string[] } {
-    return readSettings(repo ? folderFor(repo) : undefined);
+    return this.folderSettings(repo ? folderFor(repo) : undefined);
+  }
+
+  /** The parsed settings of a folder (or the window, without one), cached until invalidate(). */
+  folderSettings(folder: vscode.Uri | undefined): { settings: Settings; problems: string[] } {
+    const key = folder?.toString() ?? '';
+    let entry = this.settingsCache.get(key);
+    if (!entry) this.settingsCache.set(key, (entry = readSettings(folder)));
+    return entry;
+  }
+
+  /** Forgets the parsed settings (on a configuration change). */
+  invalidate(): void {
+    this.settingsCache.clear();
   }
 
   patterns(): { compiled: CompiledPatterns; projectKeys: string[] } {
@@ -41,7 +56,7 @@ export class FolderContext {
 
   providers(repository: string): Providers {
     const folder = folderFor(repository);
-    const settings = readSettings(folder).settings;
+    const settings = this.folderSettings(folder).settings;
     return buildProviders({ folder, settings, dataFiles: this.dataFiles, tokens: this.tokens, githubRemote: this.githubRemote(settings) });
   }
 
@@ -49,14 +64,14 @@ export class FolderContext {
     const r = this.repository();
     if (!r) return undefined;
     const folder = folderFor(r);
-    return vscode.Uri.file(dataFilePath(folder, readSettings(folder).settings));
+    return vscode.Uri.file(dataFilePath(folder, this.folderSettings(folder).settings));
   }
 
   dataProblems(): ValidationProblem[] {
     const r = this.repository();
     if (!r) return [];
     const folder = folderFor(r);
-    const s = readSettings(folder).settings;
+    const s = this.folderSettings(folder).settings;
     return s.tracker === 'local' || s.crm === 'local' ? this.dataFiles.problems(dataFilePath(folder, s)) : [];
   }
 

@@ -195,6 +195,7 @@ export class Session {
       trackerLabel: providers.tracker.label,
       context: cached?.context,
       fetchedAt: cached?.fetchedAt,
+      refreshing: !!cached && !fresh,
       questions: keepQuestions,
     };
     this.changed.fire(this.snap);
@@ -220,7 +221,7 @@ export class Session {
       const entry = await this.cache.set(cacheKey, { ticket, deals, warnings });
       if (gen !== this.generation) return;
       this.opts.log?.info(`${key}: ${deals.length} deal(s) from ${providers.tracker.label} + ${providers.crm.label} in ${this.now() - started} ms`);
-      this.update({ status: 'ready', context: entry.context, fetchedAt: entry.fetchedAt, staleBecause: undefined, error: undefined, dataProblems: this.opts.dataProblems() });
+      this.update({ status: 'ready', context: entry.context, fetchedAt: entry.fetchedAt, staleBecause: undefined, error: undefined, refreshing: false, dataProblems: this.opts.dataProblems() });
       // Refreshed in the background when it goes stale, while the branch stays the same.
       const ttl = this.opts.ttlMs();
       if (ttl > 0) this.retryTimer = setTimeout(() => gen === this.generation && this.reload(false), ttl);
@@ -237,6 +238,7 @@ export class Session {
       const keepCached = this.snap.context && err.kind !== 'notFound' && err.kind !== 'notConfigured' && err.kind !== 'invalidData';
       this.update({
         status,
+        refreshing: false,
         error: { kind: err.kind, message: err.message, retryAt: err.details.retryAt },
         staleBecause: keepCached ? (err.kind === 'offline' ? 'Offline.' : `${err.message}`) : undefined,
         context: keepCached ? this.snap.context : undefined,

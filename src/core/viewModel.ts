@@ -51,6 +51,8 @@ export interface SessionSnapshot {
   fetchedAt?: number;
   /** Showing cached data because the last fetch failed. */
   staleBecause?: string;
+  /** A fetch is running while cached data is shown (stale-while-revalidate). */
+  refreshing?: boolean;
   error?: { kind: ProviderErrorKind; message: string; retryAt?: number };
   /** Data file problems with JSON paths (errors when status is invalidData, warnings otherwise). */
   dataProblems: ValidationProblem[];
@@ -88,6 +90,8 @@ export interface SidebarState {
   privacy: boolean;
   /** "Offline — showing data from 10:42". */
   stale?: string;
+  /** A fetch is running behind the data shown. */
+  refreshing: boolean;
   problems: ValidationProblem[];
   warnings: string[];
   questions: QuestionItem[];
@@ -215,6 +219,7 @@ export function buildSidebarState(s: SessionSnapshot, p: Presentation): SidebarS
           }
         : undefined,
     privacy: p.privacy,
+    refreshing: !!s.refreshing && showContext,
     stale:
       showContext && s.staleBecause && s.fetchedAt
         ? `${s.error?.kind === 'offline' ? 'Offline.' : 'Not refreshed.'} Showing data from ${formatTimestamp(s.fetchedAt, p.now, p.locale)}.`

@@ -26,7 +26,7 @@ export class TicketStatusItem implements vscode.Disposable {
     const view = statusBarView(this.session.snapshot, this.presenter.current(), { showWhenNoTicket: this.showWhenNoTicket() });
     this.text = view?.text;
     if (!view) return this.item.hide();
-    const icon = view.warning ? '$(warning)' : this.session.snapshot.status === 'loading' ? '$(sync~spin)' : '$(briefcase)';
+    const icon = view.warning ? '$(warning)' : this.session.snapshot.status === 'loading' || this.session.snapshot.refreshing ? '$(sync~spin)' : '$(briefcase)';
     this.item.text = `${icon} ${view.text.replace(/\$\(/g, '$\u200b(')}`; // CRM text must not inject codicons
     this.item.tooltip = view.tooltip; // plain string: never a trusted MarkdownString with remote data
     this.item.accessibilityInformation = { label: `Customer Context: ${view.text}`, role: 'button' };

@@ -127,6 +127,7 @@ function renderHead(s: SidebarState): void {
 
 function renderMessage(s: SidebarState): void {
   message.replaceChildren();
+  if (s.refreshing) message.append(h('p', { class: 'muted small', attrs: { role: 'status' }, text: 'Refreshing…' }));
   if (s.stale) message.append(h('p', { class: 'banner warn', attrs: { role: 'status' }, text: s.stale }));
   if (s.headline) {
     const isError = ['error', 'invalidData', 'notConfigured', 'ticketNotFound', 'gitUnavailable'].includes(s.status);

@@ -44,3 +44,23 @@ export function figureLog(file: string) {
     },
   };
 }
+
+/** Copies the extension's own log ("Customer Context" output channel) out of a user-data dir, for failures. */
+export function saveExtensionLog(userDataDir: string, dest: string): void {
+  const logs = path.join(userDataDir, 'logs');
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name === 'Customer Context.log') found.push(p);
+    }
+  };
+  try {
+    walk(logs);
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    fs.writeFileSync(dest, found.map((f) => `== ${f}\n${fs.readFileSync(f, 'utf8')}`).join('\n'));
+  } catch {
+    /* no logs yet */
+  }
+}

@@ -146,6 +146,10 @@ describe('session', () => {
     assert.equal(t.calls.length, 2, 'a second fetch after the TTL, without any event');
     assert.equal(s.snapshot.status, 'ready', 'no Loading flash: the cached context stays on screen');
     assert.equal(s.snapshot.context?.deals.length, 1);
+    assert.equal(s.snapshot.refreshing, true, 'but it says a fetch is running');
+    t.waiting[1].resolve(aTicket());
+    await tick();
+    assert.equal(s.snapshot.refreshing, false);
     s.dispose();
   });
 

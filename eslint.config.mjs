@@ -1,5 +1,6 @@
-// typescript-eslint recommended plus the three-folder boundary: core/shared never import vscode or the
-// VS Code layer; the webview imports only types from core/shared.
+// typescript-eslint recommended plus the three-folder boundary: core never imports vscode or the VS Code
+// layer; shared imports nothing from core, the VS Code layer or the webview (types included); the
+// webview imports only types from core/shared.
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -12,14 +13,36 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/core/**', 'src/shared/**'],
+    files: ['src/core/**'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
         paths: [
-          { name: 'vscode', message: 'core/shared must stay VS Code-free; put glue in src/vscode/.' },
+          { name: 'vscode', message: 'core must stay VS Code-free; put glue in src/vscode/.' },
           { name: 'axios', message: 'core gets HTTP through an injected transport.', allowTypeImports: true },
         ],
-        patterns: [{ group: ['**/vscode/**', '**/extension'], message: 'core/shared must not depend on the VS Code layer.' }],
+        patterns: [{ group: ['**/vscode/**', '**/extension'], message: 'core must not depend on the VS Code layer.' }],
+      }],
+    },
+  },
+  {
+    // shared is read by all three runtimes, so it depends on nothing of theirs, not even for types
+    // (no allowTypeImports): a type from core drags core's changes into the webview's contract.
+    files: ['src/shared/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [
+          { name: 'vscode', message: 'src/shared depends on nothing: no vscode, not even its types.' },
+          { name: 'axios', message: 'src/shared depends on nothing: no axios.' },
+        ],
+        patterns: [{
+          group: ['**/core', '**/core/**', '**/vscode/**', '**/webview', '**/webview/**', '**/extension'],
+          message: 'src/shared depends on nothing: define the type in src/shared and let core import it.',
+        }],
+      }],
+      // `import('../core/x').T` in a type position would slip past the import rule above.
+      'no-restricted-syntax': ['error', {
+        selector: 'TSImportType',
+        message: 'src/shared uses no import() types: import from src/shared only.',
       }],
     },
   },

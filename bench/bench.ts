@@ -12,12 +12,14 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DefaultTicketPatterns, compilePatterns, parseTicketKey } from '../src/core/branch';
 import type { Deal, Ticket } from '../src/core/model';
-import { csvCrm } from '../src/core/providers/csv';
+import { csvCrm } from '../src/core/providers/csv/crm';
 import type { Crm } from '../src/core/providers/types';
 import { type GitState, Session } from '../src/core/session';
 import { SettingDefaults, type Settings } from '../src/core/settings';
 import { type SessionSnapshot, buildSidebarState, statusBarView } from '../src/core/viewModel';
-import { type TokenLookup, remoteCrm, remoteTracker } from '../src/vscode/remote';
+import { type ComposeEnv, buildCrm, buildTracker } from '../src/core/providers/compose';
+import type { TokenLookup } from '../src/core/providers/vendor';
+import { remote } from '../src/vscode/remote';
 import { startFakeHubspot, type FakeHubspot } from '../test/fakes/hubspot';
 import { startFakeJira, type FakeJira, type JiraIssueJson } from '../test/fakes/jira';
 import { startFakePipedrive, type FakePipedrive } from '../test/fakes/pipedrive';
@@ -266,6 +268,20 @@ async function world(): Promise<World> {
     ({ jira: jira.token, hubspot: hubspot.token, salesforce: salesforce.token, pipedrive: pipedrive.token } as Record<string, string>)[provider];
   return { jira, hubspot, salesforce, pipedrive, settings, tokens, csvFile, tmp };
 }
+
+/** The product's composition (registry → factories → one shared client per origin), with fresh clients. */
+function benchEnv(tokens: TokenLookup): ComposeEnv {
+  remote.clear();
+  return {
+    files: { dataFile: async () => undefined, dataFileLabel: 'data', resolve: (f) => f, readText: (f) => fs.promises.readFile(f, 'utf8') },
+    tokens,
+    webhook: async () => undefined,
+    remotes: () => [],
+    remote: () => remote,
+  };
+}
+const remoteTracker = (settings: Settings, tokens: TokenLookup) => buildTracker(settings, benchEnv(tokens));
+const remoteCrm = (settings: Settings, tokens: TokenLookup) => buildCrm(settings, benchEnv(tokens));
 
 const requestCount = (w: World) => w.jira.requests.length + w.hubspot.requests.length + w.salesforce.requests.length + w.pipedrive.requests.length;
 

@@ -1,6 +1,6 @@
 // Small helpers for batched vendor calls.
 
-/** Splits `items` into arrays of at most `size` (vendor batch limits: HubSpot 100, Salesforce 200 ids). */
+/** Splits `items` into arrays of at most `size` (a vendor's batch limit, e.g. 100 or 200 ids). */
 export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));

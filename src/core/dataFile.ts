@@ -1,10 +1,7 @@
-// The embedded data file (.vscode/customer-context.json): schema, parsing with JSON-path errors, and
-// the local tracker and CRM that read it.
+// The embedded data file (.vscode/customer-context.json): schema and parsing with JSON-path errors.
+// Its tracker and CRM are the data-file vendor's (providers/local/).
 import * as z from 'zod/mini';
-import { ProviderError } from './errors';
-import type { Deal, SalesOwner, Ticket } from './model';
-import type { Crm, TicketTracker } from './providers/types';
-import { type ValidationProblem, summarizeProblems, validationProblems } from './validation';
+import { type ValidationProblem, validationProblems } from './validation';
 
 const nonEmpty = () => z.string().check(z.minLength(1));
 const isoDate = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD'));
@@ -85,104 +82,5 @@ export function parseDataFile(text: string): DataFileResult {
   return { ok: true, data, warnings };
 }
 
-function own<T>(record: Record<string, T> | undefined, key: string): T | undefined {
-  return record && Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
-}
-
-/** Finds a ticket entry by key, case-insensitively (branch `acme-42` and file `ACME-42`). */
-function findTicket(data: DataFile, key: string): [string, DataFile['tickets'][string]] | undefined {
-  const exact = own(data.tickets, key);
-  if (exact) return [key, exact];
-  const upper = key.toUpperCase();
-  return Object.entries(data.tickets).find(([k]) => k.toUpperCase() === upper);
-}
-
-function owner(data: DataFile, ref: string | undefined): SalesOwner | undefined {
-  if (!ref) return undefined;
-  const c = own(data.contacts, ref);
-  if (!c) return { name: ref };
-  return { name: c.name, email: c.email, slackId: c.slack, crmId: ref };
-}
-
-/** The deal with id `id` from the file, mapped to the domain type. */
-function toDeal(data: DataFile, id: string): Deal | undefined {
-  const d = own(data.deals, id);
-  if (!d) return undefined;
-  return {
-    id,
-    customer: d.customer,
-    amount: d.amount,
-    currency: d.currency?.toUpperCase(),
-    stage: d.stage,
-    closeDate: d.closeDate,
-    owner: owner(data, d.owner),
-    url: d.url,
-  };
-}
-
 /** Reads the current data file; the VS Code layer caches it and reloads on change. */
 export type DataFileSource = () => Promise<DataFileResult | undefined>;
-
-async function load(source: DataFileSource, file: string): Promise<DataFile> {
-  const result = await source();
-  if (!result) {
-    throw new ProviderError('notConfigured', `The data file ${file} does not exist. Create it or run "Configure Tracker and CRM…".`, { provider: 'data file' });
-  }
-  if (!result.ok) {
-    throw new ProviderError('invalidData', `The data file ${file} is invalid: ${summarizeProblems(result.problems)}`, {
-      provider: 'data file',
-      where: result.problems[0]?.path,
-    });
-  }
-  return result.data;
-}
-
-/** Tickets from the data file. */
-export function localTracker(source: DataFileSource, file: string): TicketTracker {
-  return {
-    kind: 'local',
-    label: 'data file',
-    async getTicket(key) {
-      const data = await load(source, file);
-      const found = findTicket(data, key);
-      if (!found) {
-        throw new ProviderError('notFound', `Ticket ${key} is not in the data file ${file}.`, { provider: 'data file' });
-      }
-      const [realKey, t] = found;
-      return {
-        key: realKey,
-        title: t.title,
-        status: t.status,
-        url: t.url,
-        assignee: t.assignee,
-        labels: t.labels ?? [],
-        dealRefs: t.deals ?? [],
-        comments: [],
-      } satisfies Ticket;
-    },
-  };
-}
-
-/** Deals from the data file: those the ticket lists, plus those whose `tickets` names it. */
-export function localCrm(source: DataFileSource, file: string): Crm {
-  return {
-    kind: 'local',
-    label: 'data file',
-    async dealsForTicket(ticket) {
-      const data = await load(source, file);
-      const ids = new Set(ticket.dealRefs);
-      const upper = ticket.key.toUpperCase();
-      for (const [id, d] of Object.entries(data.deals)) {
-        if (d.tickets?.some((k) => k.toUpperCase() === upper)) ids.add(id);
-      }
-      const deals: Deal[] = [];
-      const warnings: string[] = [];
-      for (const id of ids) {
-        const deal = toDeal(data, id);
-        if (deal) deals.push(deal);
-        else warnings.push(`Deal ${id} (linked from ${ticket.key}) is not in the data file.`);
-      }
-      return { deals, warnings };
-    },
-  };
-}

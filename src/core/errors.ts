@@ -20,7 +20,7 @@ export class ProviderError extends Error {
     readonly kind: ProviderErrorKind,
     message: string,
     readonly details: {
-      /** Which provider ("Jira", "HubSpot", "data file", …). */
+      /** Which provider, by its label ("data file", a vendor's name). */
       provider?: string;
       status?: number;
       /** The vendor's own message, verbatim (already free of secrets). */

@@ -52,7 +52,7 @@ export interface TransportRequest {
 export type HttpTransport = (req: TransportRequest) => Promise<HttpResponse>;
 
 export interface HttpClientOptions {
-  /** Human name used in messages: "Jira", "HubSpot". */
+  /** Human name used in messages: the vendor's label. */
   provider: string;
   baseUrl: string;
   /** Headers carrying the credential, resolved lazily per request (e.g. from SecretStorage). */
@@ -61,14 +61,21 @@ export interface HttpClientOptions {
   vendorMessage?: (status: number, data: unknown) => string | undefined;
   /** Reads a vendor reset header (e.g. x-ratelimit-reset) into epoch ms. */
   rateLimitReset?: (headers: Record<string, string>, now: number) => number | undefined;
-  /** Classifies a 200/403 that is really a rate limit (GitHub 403 + x-ratelimit-remaining: 0, Linear RATELIMITED). */
+  /** Classifies a 200/403 that is really a rate limit (a 403 with x-ratelimit-remaining: 0, a GraphQL RATELIMITED). */
   isRateLimited?: (res: HttpResponse) => boolean;
   /**
    * Classifies any response (2xx included) before the status is looked at, for vendors whose errors
    * hide in the body (GraphQL `errors[]` with HTTP 200/400). Undefined = decide by status.
    */
   classify?: (res: HttpResponse) => ProviderErrorKind | undefined;
-  /** Static headers for every request (e.g. GitHub's Accept and API version). */
+  /**
+   * Words for an HTTP error, after "<provider>: ", instead of the generic "HTTP 400 — … advice" (chat
+   * webhooks say "the webhook URL is no longer valid"). Undefined keeps the generic text.
+   */
+  describe?: (kind: ProviderErrorKind, status: number, vendorMessage: string | undefined) => string | undefined;
+  /** A 2xx answer need not be JSON (webhooks answer `ok` or nothing). */
+  anyBody?: boolean;
+  /** Static headers for every request (e.g. a vendor's Accept and API version). */
   headers?: Record<string, string>;
   /** The setting that holds `baseUrl`, named in "not configured" messages. */
   baseUrlSetting?: string;
@@ -105,6 +112,8 @@ export type ProviderHttpOptions = Pick<
   | 'rateLimitReset'
   | 'isRateLimited'
   | 'classify'
+  | 'describe'
+  | 'anyBody'
 >;
 
 /** Where a token comes from: the value itself, or a lazy lookup (SecretStorage, environment). */
@@ -391,13 +400,23 @@ export function createHttpClient(transport: HttpTransport, options: HttpClientOp
     baseError = e as ProviderError;
   }
 
+  let baseSearch = '';
+  try {
+    if (base) baseSearch = new URL(options.baseUrl.trim()).search;
+  } catch {
+    /* base is checked above */
+  }
+
   const cancelled = () =>
     new ProviderError('cancelled', `${provider}: request cancelled.`, { provider });
 
   function buildUrl(b: URL, req: HttpRequest): URL {
     const path = req.path;
     let url: URL;
-    if (/^[a-z][a-z0-9+.-]*:/i.test(path) || path.startsWith('//')) {
+    if (path === '') {
+      url = new URL(b.href);
+      url.search = baseSearch; // the base itself, query included (a webhook's signature lives there)
+    } else if (/^[a-z][a-z0-9+.-]*:/i.test(path) || path.startsWith('//')) {
       url = new URL(path, b);
     } else {
       const basePath = b.pathname.replace(/\/+$/, '');
@@ -471,7 +490,13 @@ export function createHttpClient(transport: HttpTransport, options: HttpClientOp
       advice = `Rate limited; try again in ${seconds(retryAt - now())}.`;
     }
     const detail = vendor ?? REASONS[res.status] ?? 'unexpected answer';
-    return new ProviderError(kind, `${head} ${sentence(detail)} ${advice}`.trim(), {
+    let own: string | undefined;
+    try {
+      own = options.describe?.(kind, res.status, vendor);
+    } catch {
+      own = undefined;
+    }
+    return new ProviderError(kind, own ? `${provider}: ${own}` : `${head} ${sentence(detail)} ${advice}`.trim(), {
       provider,
       status: res.status,
       vendorMessage: vendor,
@@ -520,6 +545,8 @@ export function createHttpClient(transport: HttpTransport, options: HttpClientOp
         } catch (e) {
           if (outer?.aborted) throw cancelled();
           if (deadline.signal.aborted) throw timedOut();
+          // A transport that decides itself (the request budget) has said what happened and when to retry.
+          if (e instanceof ProviderError) throw e;
           const code = (e as { code?: unknown }).code;
           const c = typeof code === 'string' ? code : '';
           if (c === TOO_LARGE) {
@@ -551,7 +578,7 @@ export function createHttpClient(transport: HttpTransport, options: HttpClientOp
         kind ??= kindForStatus(res.status);
 
         if (!kind) {
-          if (decoded.problem) {
+          if (decoded.problem && !options.anyBody) {
             const what =
               decoded.problem === 'html'
                 ? `${htmlPage(decoded.text)} — is the URL the API address, ` +

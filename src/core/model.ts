@@ -5,9 +5,9 @@ export interface SalesOwner {
   /** Display name, e.g. "Anna Petrova". */
   name: string;
   email?: string;
-  /** Slack member id (U…), when a CRM property or the data file holds one. */
+  /** Chat member id (U…) for an @mention, when a CRM property or the data file holds one. */
   slackId?: string;
-  /** The owner's id in the CRM (HubSpot owner id, Salesforce user id, Pipedrive user id). */
+  /** The owner's id in the CRM (its owner or user id). */
   crmId?: string;
 }
 

@@ -1,6 +1,6 @@
 // The session: current repository and branch → ticket key → ticket + deals, with caching, cancellation
 // of superseded fetches and the state every view renders. No vscode here; effects are injected.
-import { type CompiledPatterns, parseTicketKey } from './branch';
+import { type CompiledPatterns, type KeyPreference, parseTicketKey } from './branch';
 import { ContextCache } from './contextCache';
 import { Emitter } from './emitter';
 import { ProviderError, toProviderError } from './errors';
@@ -28,7 +28,7 @@ export interface Providers {
 export interface SessionOptions {
   /** Builds the providers for a repository; throws ProviderError('notConfigured') with the setting name. */
   providers: (repository: string) => Providers;
-  patterns: () => { compiled: CompiledPatterns; projectKeys: string[] };
+  patterns: () => { compiled: CompiledPatterns; projectKeys: string[]; prefer?: KeyPreference };
   /** The manual ticket for a branch of a repository, if set. */
   override: (repository: string, branch: string) => string | undefined;
   questionsFor: (ticketKey: string) => Promise<QuestionItem[]>;
@@ -146,8 +146,8 @@ export class Session {
       const manual = this.opts.override(git.repository, branchName);
       if (manual) return { key: manual, overridden: true };
     }
-    const { compiled, projectKeys } = this.opts.patterns();
-    return { key: parseTicketKey(branchName, compiled, projectKeys), overridden: false };
+    const { compiled, projectKeys, prefer } = this.opts.patterns();
+    return { key: parseTicketKey(branchName, compiled, projectKeys, prefer), overridden: false };
   }
 
   private reload(force: boolean): void {

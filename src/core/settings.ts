@@ -2,84 +2,68 @@
 // setting, and every other setting still applies.
 import * as z from 'zod/mini';
 import { isLoopbackHost } from './http';
+import { CrmIds, TrackerIds, VendorSchemas, VendorSettingSpecs, type VendorSettings, vendorById } from './providers/registry';
 import { RouteNames } from './questions/question';
 
 const str = z.string();
 const strArray = z.array(z.string());
 
-const schemas = {
+/** The shortest cache lifetime honoured: a workspace setting of 0 must not turn refreshes into a request storm. */
+export const MinCacheTtlSeconds = 30;
+
+const coreSchemas = {
   ticketPatterns: z.optional(strArray),
   projectKeys: strArray,
-  tracker: z.enum(['local', 'jira', 'github', 'linear']),
-  crm: z.enum(['local', 'csv', 'hubspot', 'salesforce', 'pipedrive']),
+  tracker: z.enum(TrackerIds),
+  crm: z.enum(CrmIds),
   localDataFile: str,
-  'csv.file': str,
-  'csv.columns': z.partialRecord(
-    z.enum(['ticket', 'customer', 'amount', 'currency', 'stage', 'closeDate', 'owner', 'ownerEmail', 'url', 'id']),
-    z.string(),
-  ),
-  'jira.baseUrl': str,
-  'jira.email': str,
-  'jira.deployment': z.enum(['cloud', 'datacenter']),
-  'jira.dealField': str,
-  'github.apiUrl': str,
-  'github.repository': z.string().check(z.regex(/^$|^[\w.-]+\/[\w.-]+$/, 'expected owner/repo')),
-  'linear.apiUrl': str,
-  'hubspot.apiUrl': str,
-  'hubspot.ticketProperty': str,
-  'salesforce.instanceUrl': str,
-  'salesforce.ticketField': str,
-  'pipedrive.apiUrl': str,
-  'pipedrive.ticketField': str,
   'questions.routes': z.array(z.enum(RouteNames)),
   'privacy.hideAmounts': z.boolean(),
   'statusBar.showWhenNoTicket': z.boolean(),
   'cache.ttlSeconds': z.number().check(z.nonnegative()),
 } as const;
 
-export type SettingKey = keyof typeof schemas;
-export type Settings = { [K in SettingKey]: z.infer<(typeof schemas)[K]> };
+const schemas = { ...coreSchemas, ...VendorSchemas };
 
-export const SettingDefaults: Settings = {
+type CoreSettings = { [K in keyof typeof coreSchemas]: z.infer<(typeof coreSchemas)[K]> };
+export type Settings = CoreSettings & VendorSettings;
+export type SettingKey = keyof Settings & string;
+
+const coreDefaults: CoreSettings = {
   ticketPatterns: undefined,
   projectKeys: [],
-  tracker: 'local',
-  crm: 'local',
+  tracker: TrackerIds[0],
+  crm: CrmIds[0],
   localDataFile: '.vscode/customer-context.json',
-  'csv.file': '',
-  'csv.columns': {},
-  'jira.baseUrl': '',
-  'jira.email': '',
-  'jira.deployment': 'cloud',
-  'jira.dealField': '',
-  'github.apiUrl': 'https://api.github.com',
-  'github.repository': '',
-  'linear.apiUrl': 'https://api.linear.app/graphql',
-  'hubspot.apiUrl': 'https://api.hubapi.com',
-  'hubspot.ticketProperty': '',
-  'salesforce.instanceUrl': '',
-  'salesforce.ticketField': '',
-  'pipedrive.apiUrl': 'https://api.pipedrive.com',
-  'pipedrive.ticketField': '',
   'questions.routes': ['crm'],
   'privacy.hideAmounts': false,
   'statusBar.showWhenNoTicket': true,
   'cache.ttlSeconds': 300,
 };
 
+export const SettingDefaults = {
+  ...coreDefaults,
+  ...Object.fromEntries(VendorSettingSpecs.map((s) => [s.key, s.spec.default])),
+} as Settings;
+
 export const SettingKeys = Object.keys(schemas) as SettingKey[];
 
 /** Settings whose value decides where a credential is sent: read from user settings only. */
-export const MachineSettings: readonly SettingKey[] = [
-  'jira.baseUrl',
-  'jira.email',
-  'jira.deployment',
-  'github.apiUrl',
-  'linear.apiUrl',
-  'hubspot.apiUrl',
-  'salesforce.instanceUrl',
-  'pipedrive.apiUrl',
+export const MachineSettings: readonly SettingKey[] = VendorSettingSpecs.filter((s) => s.spec.scope === 'machine').map((s) => s.key);
+
+/** Settings a folder in Restricted Mode ignores (its values could pick what is fetched and how often). */
+export const RestrictedSettings: readonly SettingKey[] = [
+  'ticketPatterns', 'projectKeys', 'tracker', 'crm', 'localDataFile', 'questions.routes', 'cache.ttlSeconds',
+  ...VendorSettingSpecs.filter((s) => s.spec.scope === 'resource').map((s) => s.key),
 ];
+
+/** The settings of one vendor without its prefix (`baseUrl`), as its factories take them. */
+export function vendorSettings(settings: Settings, vendorId: string): Record<string, unknown> {
+  const prefix = `${vendorId}.`;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(settings)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
+  return out;
+}
 
 /** Validates raw values (undefined = default). */
 export function parseSettings(raw: Partial<Record<SettingKey, unknown>>): { settings: Settings; problems: string[] } {
@@ -88,7 +72,7 @@ export function parseSettings(raw: Partial<Record<SettingKey, unknown>>): { sett
   for (const key of SettingKeys) {
     const value = raw[key];
     if (value === undefined || value === null) continue;
-    const parsed = schemas[key].safeParse(value);
+    const parsed = (schemas as Record<SettingKey, z.ZodMiniType>)[key].safeParse(value);
     if (parsed.success) settings[key] = parsed.data;
     else {
       const issue = parsed.error.issues[0];
@@ -106,6 +90,23 @@ function describeExpected(key: SettingKey): string {
   if (Array.isArray(d) || key === 'ticketPatterns') return 'a list of strings';
   if (typeof d === 'object') return 'an object of strings';
   return `a ${typeof d}`;
+}
+
+/** What the sidebar says in Restricted Mode when the settings name a remote service. */
+export const RestrictedNotice =
+  'Restricted Mode: Customer Context reaches no tracker or CRM and sends no question from a folder you have not trusted; it shows the data file only. Trust the folder to turn remote data on.';
+
+/**
+ * The settings a folder in Restricted Mode runs with: the data file for tickets and deals, whatever the
+ * settings name, and the notice saying why (only when they named a remote service).
+ */
+export function restrictSettings(settings: Settings): { settings: Settings; notice?: string } {
+  const remote = (id: string) => vendorById(id)?.remote !== false;
+  if (!remote(settings.tracker) && !remote(settings.crm)) return { settings };
+  return {
+    settings: { ...settings, tracker: remote(settings.tracker) ? TrackerIds[0] : settings.tracker, crm: remote(settings.crm) ? CrmIds[0] : settings.crm },
+    notice: RestrictedNotice,
+  };
 }
 
 /** Whether a URL may receive credentials: https, or http on a loopback address. */

@@ -1,14 +1,11 @@
 // Turns zod issues into short messages that name the JSON path, e.g. `deals.D-1001.customer: required`.
 import type * as z from 'zod/mini';
+import type { ValidationProblem } from '../shared/sidebarState';
 
 /** A zod (mini) schema producing T. */
 export type Schema<T> = z.ZodMiniType<T>;
 
-export interface ValidationProblem {
-  /** Dotted JSON path, `(root)` for the document itself. */
-  path: string;
-  message: string;
-}
+export type { ValidationProblem };
 
 type Issue = { code: string; path: PropertyKey[]; message: string; expected?: string; [k: string]: unknown };
 

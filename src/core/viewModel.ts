@@ -3,40 +3,17 @@
 import { Hidden, formatAmount, formatDate, formatTimestamp, relativeDay, totalsByCurrency } from './format';
 import type { ProviderErrorKind } from './errors';
 import type { Deal, TicketContext } from './model';
-import type { ValidationProblem } from './validation';
+import type { DealView, QuestionItem, SidebarState, ValidationProblem, ViewStatus } from '../shared/sidebarState';
 
-/** Where the session is, from "no folder" to "ready". */
-export type ViewStatus =
-  | 'noFolder'
-  | 'noGit'
-  | 'gitUnavailable'
-  | 'detached'
-  | 'noTicket'
-  | 'loading'
-  | 'notConfigured'
-  | 'invalidData'
-  | 'ticketNotFound'
-  | 'error'
-  | 'ready';
-
-/** A follow-up the person can take from an error state; the host maps it to a command. */
-export type ViewAction = 'setToken' | 'configure' | 'openDataFile' | 'refresh' | 'setTicketForBranch' | 'openSettings';
-
-/** Question states as the contract names them. */
-export type QuestionStateText = 'Queued' | 'Sent' | 'Failed' | 'Answered';
-
-/** A question as listed under the ticket. */
-export interface QuestionItem {
-  id: string;
-  text: string;
-  createdAt: string;
-  state: QuestionStateText;
-  /** Failure reason, or where it was sent. */
-  detail?: string;
-  answer?: { text: string; by?: string; at?: string };
-  /** Asked by someone else (read from the shared inbox), so this window cannot retry it. */
-  foreign?: boolean;
-}
+// Re-exported so the host keeps one import for the view model; the definitions live in shared.
+export type {
+  DealView,
+  QuestionItem,
+  QuestionState,
+  SidebarState,
+  ViewAction,
+  ViewStatus,
+} from '../shared/sidebarState';
 
 /** The session's raw state: facts, not words. */
 export interface SessionSnapshot {
@@ -64,40 +41,7 @@ export interface SessionSnapshot {
   routes: string[];
 }
 
-export interface DealView {
-  id: string;
-  customer: string;
-  amount?: string;
-  stage?: string;
-  closeDate?: string;
-  closeRelative?: string;
-  overdue: boolean;
-  owner?: { name: string; email?: string };
-  hasUrl: boolean;
-}
-
-/** Everything the sidebar renders; plain JSON. */
-export interface SidebarState {
-  status: ViewStatus;
-  /** One sentence for the state (empty for ready). */
-  headline: string;
-  detail?: string;
-  action?: { id: ViewAction; label: string };
-  branch?: string;
-  ticket?: { key: string; title?: string; status?: string; hasUrl: boolean; overridden: boolean };
-  deals: DealView[];
-  summary?: { customers: number; totals: string[]; earliestClose?: { date: string; relative?: string; overdue: boolean } };
-  privacy: boolean;
-  /** "Offline — showing data from 10:42". */
-  stale?: string;
-  /** A fetch is running behind the data shown. */
-  refreshing: boolean;
-  problems: ValidationProblem[];
-  warnings: string[];
-  questions: QuestionItem[];
-  ask: { enabled: boolean; reason?: string; routes: string; selection?: string };
-}
-
+/** How to put the state into words: locale, clock and whether amounts are hidden. */
 export interface Presentation {
   locale: string;
   now: number;
@@ -141,7 +85,9 @@ function actionFor(s: SessionSnapshot): SidebarState['action'] {
 
 /** Deals by amount, largest first (amounts in different currencies compared as numbers only for order). */
 export function sortDeals(deals: readonly Deal[]): Deal[] {
-  return [...deals].sort((a, b) => (b.amount ?? -1) - (a.amount ?? -1) || a.customer.localeCompare(b.customer));
+  // Collation of two 64 KB names costs up to ~14 ms (lone surrogates); no reader orders by the 257th character.
+  const name = (d: Deal) => (d.customer.length > 256 ? d.customer.slice(0, 256) : d.customer);
+  return [...deals].sort((a, b) => (b.amount ?? -1) - (a.amount ?? -1) || name(a).localeCompare(name(b)));
 }
 
 function dealView(d: Deal, p: Presentation): DealView {
@@ -273,27 +219,120 @@ export function statusBarView(
   return { text: parts.join(' · '), tooltip: tooltipLines.join('\n'), warning: problem };
 }
 
-/** Markdown for a pull request description. */
+// --- Copy Customer Summary: Markdown pasted into pull requests, built from text anyone with CRM or
+// tracker access can write, so no data-derived character may become Markdown structure. ---
+
+/** Longest data-derived text in a summary cell; a name longer than this is data abuse, not a name. */
+export const MaxSummaryText = 200;
+const MaxSummaryTitle = 300;
+
+// ASCII punctuation that can start structure in a table cell or a heading: emphasis, code spans, links
+// and images, HTML and entities, cell breaks, strikethrough, inline math (`$`), and the `:` of `https:`
+// and `:emoji:` and the `.` of `www.` (autolinkers do not fire on escaped punctuation).
+const MarkdownPunctuation = new Set('\\`*_{}[]()#+-.!|<>~:&$');
+
+/** Line breaks, C0 and C1 controls: each would end or corrupt a table row. */
+function isBreakOrControl(code: number): boolean {
+  return code <= 0x1f || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+}
+
+/** Bidirectional overrides and isolates, which can make a cell read differently from what it holds. */
+function isBidiControl(code: number): boolean {
+  return (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
+}
+
+/**
+ * Data text as inert Markdown on one line: whitespace and controls collapse to one space, punctuation is
+ * backslash-escaped, `@` and `#` get a zero-width space after them (code hosts link mentions and issue
+ * references after rendering, so escaping alone would not stop a ping), and the text is cut at `max`
+ * characters with `…`. One pass, and it stops reading at the cut.
+ */
+export function markdownText(
+  raw: string,
+  max = MaxSummaryText,
+  opts: { keepDollar?: boolean } = {},
+): string {
+  let out = '';
+  let taken = 0;
+  let space = false;
+  // for…of walks code points, so the cut never splits a surrogate pair.
+  for (const ch of raw) {
+    const code = ch.codePointAt(0)!;
+    if (isBidiControl(code)) continue;
+    if (ch === ' ' || isBreakOrControl(code)) {
+      space = taken > 0;
+      continue;
+    }
+    if (taken + (space ? 1 : 0) >= max) return `${out}…`;
+    if (space) {
+      out += ' ';
+      taken++;
+      space = false;
+    }
+    taken++;
+    if (ch === '@') out += '@\u200b';
+    else if (ch === '#') out += '\\#\u200b';
+    else if (ch === '$' && opts.keepDollar) out += ch;
+    else if (MarkdownPunctuation.has(ch)) out += `\\${ch}`;
+    else out += ch;
+  }
+  return out;
+}
+
+/** Amount text: `$` is the currency sign, but two of them in one cell or line would open inline math. */
+function amountText(amounts: readonly string[]): string {
+  const text = amounts.map((a) => markdownText(a, MaxSummaryText, { keepDollar: true })).join(' + ');
+  return text.split('$').length > 2 ? text.replaceAll('$', '\\$') : text;
+}
+
+/**
+ * The link destination for an https URL, or undefined: anything else is shown as text only. Characters
+ * that could end or bend a Markdown destination (parentheses, brackets, pipes, quotes…) are
+ * percent-encoded; `URL` has already encoded spaces, controls and non-ASCII.
+ */
+function markdownLinkTarget(url: string | undefined): string | undefined {
+  if (!url || url.length > 2048) return undefined;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== 'https:' || u.username || u.password) return undefined;
+  return u.href.replace(/[^A-Za-z0-9\-._~:/?#@!$&+,;=%]/g, (c) =>
+    `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+/** Markdown for a pull request description; every data-derived text is escaped (see markdownText). */
 export function summaryMarkdown(s: SessionSnapshot, p: Presentation): string | undefined {
   const ctx = s.context;
   if (!ctx) return undefined;
-  const esc = (t: string) => t.replace(/([\\`*_{}[\]()#+\-.!|<>])/g, '\\$1');
   const deals = sortDeals(ctx.deals);
-  const title = ctx.ticket.url && /^https:\/\//.test(ctx.ticket.url)
-    ? `[${esc(ctx.ticket.key)}](${ctx.ticket.url})` : esc(ctx.ticket.key);
-  const lines = [`### ${title}: ${esc(ctx.ticket.title)}`, ''];
+  const key = markdownText(ctx.ticket.key);
+  const target = markdownLinkTarget(ctx.ticket.url);
+  const title = target ? `[${key}](${target})` : key;
+  const lines = [`### ${title}: ${markdownText(ctx.ticket.title ?? '', MaxSummaryTitle)}`, ''];
   if (deals.length === 0) {
     lines.push('No linked deal.');
   } else {
     lines.push('| Customer | Amount | Stage | Close date | Sales owner |', '|---|---|---|---|---|');
     for (const d of deals) {
       const v = dealView(d, p);
-      lines.push(`| ${esc(d.customer)} | ${v.amount ?? ''} | ${esc(d.stage ?? '')} | ${v.closeDate ?? ''} | ${esc(d.owner?.name ?? '')} |`);
+      const cells = [
+        markdownText(d.customer),
+        v.amount ? amountText([v.amount]) : '',
+        markdownText(d.stage ?? ''),
+        markdownText(v.closeDate ?? ''),
+        markdownText(d.owner?.name ?? ''),
+      ];
+      lines.push(`| ${cells.join(' | ')} |`);
     }
     if (deals.length > 1) {
       const early = earliest(deals);
-      lines.push('', `**At stake:** ${totalTexts(deals, p).join(' + ')} across ${new Set(deals.map((d) => d.customer)).size} customers` +
-        (early ? `; earliest close ${formatDate(early, p.locale)}.` : '.'));
+      const customers = new Set(deals.map((d) => d.customer)).size;
+      const across = `across ${customers} customer${customers === 1 ? '' : 's'}`;
+      lines.push('', `**At stake:** ${amountText(totalTexts(deals, p))} ${across}` +
+        (early ? `; earliest close ${markdownText(formatDate(early, p.locale))}.` : '.'));
     }
   }
   return lines.join('\n') + '\n';

@@ -1,7 +1,8 @@
 // The only contract between the extension host and the sidebar webview. The webview imports types only,
 // so zod never reaches the browser bundle; the host validates every message on arrival.
 import * as z from 'zod/mini';
-import type { SidebarState } from '../core/viewModel';
+import { ViewActions } from './sidebarActions';
+import type { SidebarState } from './sidebarState';
 
 /** Messages the extension sends to the sidebar. */
 export type ToWebview =
@@ -28,7 +29,7 @@ export const FromWebview = z.discriminatedUnion('type', [
   /** Runs one of the state's follow-up actions. */
   z.object({
     type: z.literal('action'),
-    action: z.enum(['setToken', 'configure', 'openDataFile', 'refresh', 'setTicketForBranch', 'openSettings']),
+    action: z.enum(ViewActions),
   }),
   z.object({
     type: z.literal('sendQuestion'),

@@ -6,10 +6,13 @@ import { summaryMarkdown } from '../core/viewModel';
 import { CommandId, type CommandName } from '../shared/ids';
 import type { Presenter } from './presenter';
 import type { QuestionService } from './questionService';
-import type { SidebarView } from './sidebarView';
+import { type HostAction, commandForAction, isHostAction } from '../shared/sidebarActions';
+import type { SidebarActions, SidebarView } from './sidebarView';
 import type { TicketOverrides } from './overrides';
 import { mailtoFor, openSafely } from './links';
+import { confirm, notify } from './notify';
 import type { Credentials } from './credentials';
+import type { FolderContext } from './folderContext';
 
 export interface CommandDeps {
   session: Session;
@@ -21,9 +24,15 @@ export interface CommandDeps {
   openDataFile: () => Promise<void>;
 }
 
+/** Opens the folder's data file in an editor. */
+export async function openDataFile(folders: FolderContext): Promise<void> {
+  const file = folders.dataFile();
+  if (file) await vscode.window.showTextDocument(file);
+}
+
 export function openTicket(session: Session): Promise<void> {
   const ctx = session.current().context;
-  return openSafely(ctx?.ticket.url, `ticket ${ctx?.ticket.key ?? ''}`.trim());
+  return openSafely(ctx?.ticket.url, 'the ticket');
 }
 
 export async function openDeal(session: Session, dealId?: string): Promise<void> {
@@ -31,20 +40,43 @@ export async function openDeal(session: Session, dealId?: string): Promise<void>
   let deal = dealId ? deals.find((d) => d.id === dealId) : undefined;
   if (!deal && !dealId) {
     const withUrl = deals.filter((d) => d.url);
-    if (withUrl.length === 0) return void vscode.window.showInformationMessage('No deal with a CRM link for this ticket.');
+    if (withUrl.length === 0) return void notify('info', 'No deal with a CRM link for this ticket.');
     deal = withUrl.length === 1 ? withUrl[0] : (await vscode.window.showQuickPick(
       withUrl.map((d) => ({ label: d.customer, description: d.stage, deal: d })),
       { title: 'Open Deal in CRM', placeHolder: 'Which deal?' },
     ))?.deal;
   }
-  if (deal) await openSafely(deal.url, `deal of ${deal.customer}`);
+  if (deal) await openSafely(deal.url, 'the deal');
 }
 
 export async function mailOwner(session: Session, dealId: string): Promise<void> {
   const cur = session.current();
   const deal = cur.context?.deals.find((d) => d.id === dealId);
   const url = mailtoFor(deal?.owner?.email, `${cur.context?.ticket.key ?? ''}: ${deal?.customer ?? ''}`);
-  await openSafely(url, 'e-mail to the sales owner');
+  await openSafely(url, 'the e-mail to the sales owner');
+}
+
+/** What the sidebar's buttons do: the same handlers as the palette, and the view's actions by their command. */
+export function sidebarActions(d: Omit<CommandDeps, 'sidebar' | 'presenter' | 'overrides' | 'credentials'>): SidebarActions {
+  return {
+    openTicket: () => void openTicket(d.session),
+    openDeal: (id) => void openDeal(d.session, id),
+    mailOwner: (id) => void mailOwner(d.session, id),
+    runAction: (action) => {
+      const command = commandForAction(action);
+      if (command) return void vscode.commands.executeCommand(command);
+      // The actions no command covers, by type: a new one is a compile error here until handled.
+      const host: Record<HostAction, () => Thenable<unknown>> = {
+        openSettings: () => vscode.commands.executeCommand('workbench.action.openSettings', 'git.enabled'),
+        openDataFile: () => d.openDataFile(),
+      };
+      if (isHostAction(action)) void host[action]();
+    },
+    sendQuestion: (text, includeSelection) => d.questions.ask(text, includeSelection),
+    retryQuestion: (id) => d.questions.retry(id),
+    discardQuestion: (id) => d.questions.discard(id),
+    refresh: () => void vscode.commands.executeCommand(CommandId.refresh),
+  };
 }
 
 export function registerCommands(d: CommandDeps): vscode.Disposable[] {
@@ -56,22 +88,27 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
     },
     askSales: async () => {
       if (!d.session.current().context) {
-        return vscode.window.showInformationMessage('Customer Context: check out a branch whose ticket has customer context first.');
+        return notify('info', 'Customer Context: check out a branch whose ticket has customer context first.');
       }
       if (await d.sidebar().openAskForm()) return;
       // The sidebar cannot be shown (e.g. views hidden by policy): ask in an input box instead.
-      const text = await vscode.window.showInputBox({ title: 'Ask Sales a Clarifying Question', prompt: 'Question', ignoreFocusOut: true });
-      if (text === undefined) return;
-      const result = await d.questions.ask(text, true);
-      if (result.ok) void vscode.window.showInformationMessage(result.message);
-      else void vscode.window.showErrorMessage(result.message);
+      // Until saved, the text stays in the box with the reason as its prompt (plain text, not a notification).
+      let prompt = 'Question';
+      for (let text: string | undefined = ''; ; ) {
+        text = await vscode.window.showInputBox({ title: 'Ask Sales a Clarifying Question', prompt, value: text, ignoreFocusOut: true });
+        if (text === undefined) return;
+        const result = await d.questions.ask(text, true);
+        if (result.ok) return void notify('info', 'Question saved. Its state and the answer are shown under Questions in the sidebar.');
+        if (result.saved) return void notify('warning', 'Question saved but not sent yet. The reason is shown under Questions in the sidebar.');
+        prompt = result.message;
+      }
     },
     openTicket: () => openTicket(d.session),
     openDeal: (dealId?: unknown) => openDeal(d.session, typeof dealId === 'string' ? dealId : undefined),
     setTicketForBranch: async () => {
       const cur = d.session.current();
       if (!cur.repository || !cur.branch) {
-        return vscode.window.showWarningMessage('Customer Context: there is no current branch to set a ticket for.');
+        return notify('warning', 'Customer Context: there is no current branch to set a ticket for.');
       }
       const value = await vscode.window.showInputBox({
         title: `Ticket for branch ${cur.branch}`,
@@ -96,9 +133,9 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
     showQuestions: () => showQuestions(d),
     copySummary: async () => {
       const md = summaryMarkdown(d.session.snapshot, d.presenter.current());
-      if (!md) return vscode.window.showInformationMessage('Customer Context: no customer context to copy for this branch.');
+      if (!md) return notify('info', 'Customer Context: no customer context to copy for this branch.');
       await vscode.env.clipboard.writeText(md);
-      void vscode.window.showInformationMessage('Customer summary copied as Markdown.');
+      void notify('info', 'Customer summary copied as Markdown.');
     },
     togglePrivacy: async () => {
       const cfg = vscode.workspace.getConfiguration('customerContext');
@@ -111,7 +148,7 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
 
 async function showQuestions(d: CommandDeps): Promise<void> {
   const entries = await d.questions.all();
-  if (entries.length === 0) return void vscode.window.showInformationMessage('No questions to sales yet.');
+  if (entries.length === 0) return void notify('info', 'No questions to sales yet.');
   const picked = await vscode.window.showQuickPick(
     entries.reverse().map((e) => {
       const item = d.questions.describe(e);
@@ -129,10 +166,10 @@ async function showQuestions(d: CommandDeps): Promise<void> {
   const actions = ['Copy question', ...(picked.entry.question.ticket.url ? ['Open ticket'] : []), ...(picked.item.state !== 'Answered' && picked.item.state !== 'Sent' ? ['Retry now'] : []), 'Discard'];
   const action = await vscode.window.showQuickPick(actions, { title: picked.label });
   if (action === 'Copy question') await vscode.env.clipboard.writeText(picked.entry.question.text);
-  if (action === 'Open ticket') await openSafely(picked.entry.question.ticket.url, 'ticket');
+  if (action === 'Open ticket') await openSafely(picked.entry.question.ticket.url, 'the ticket');
   if (action === 'Retry now') await d.questions.retry(picked.entry.question.id);
   if (action === 'Discard') {
-    const sure = await vscode.window.showWarningMessage('Discard this question? It will not be sent.', { modal: true }, 'Discard');
+    const sure = await confirm('Discard this question? It will not be sent.', 'Discard');
     if (sure === 'Discard') await d.questions.discard(picked.entry.question.id);
   }
 }

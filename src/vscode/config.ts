@@ -1,22 +1,28 @@
 // Reads customerContext.* for a folder. Settings that decide where a credential goes are read from
 // user settings only (inspect().globalValue), so a repository's .vscode/settings.json can never redirect
-// a token, even if a future VS Code scope or trust bug let its value through.
+// a token, even if a future VS Code scope or trust bug let its value through. In Restricted Mode the
+// settings that choose services, routes or timing are read from user settings only too, and remote
+// services are off whatever they say.
 import * as vscode from 'vscode';
-import { MachineSettings, type SettingKey, SettingKeys, type Settings, parseSettings } from '../core/settings';
+import { MachineSettings, RestrictedSettings, type SettingKey, SettingKeys, type Settings, parseSettings, restrictSettings } from '../core/settings';
 import { SettingsSection } from '../shared/ids';
 
 export function readSettings(scope?: vscode.Uri): { settings: Settings; problems: string[] } {
   const cfg = vscode.workspace.getConfiguration(SettingsSection, scope ?? null);
+  const trusted = vscode.workspace.isTrusted;
   const raw: Partial<Record<SettingKey, unknown>> = {};
   for (const key of SettingKeys) {
-    if (MachineSettings.includes(key)) {
+    if (MachineSettings.includes(key) || (!trusted && RestrictedSettings.includes(key))) {
       const i = cfg.inspect(key);
       raw[key] = i?.globalValue ?? i?.defaultValue;
     } else {
       raw[key] = cfg.get(key);
     }
   }
-  return parseSettings(raw);
+  const parsed = parseSettings(raw);
+  if (trusted) return parsed;
+  const restricted = restrictSettings(parsed.settings);
+  return { settings: restricted.settings, problems: restricted.notice ? [restricted.notice, ...parsed.problems] : parsed.problems };
 }
 
 /** The workspace folder a repository belongs to (settings and the data file are resolved against it). */

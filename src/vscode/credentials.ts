@@ -1,159 +1,165 @@
-// Set API Token…, Remove Stored Tokens and Configure Tracker and CRM…: the guided set-up.
+// Set API Token…, Remove Stored Tokens and Configure Tracker and CRM…: the guided set-up. Every list
+// here (services with a credential, trackers, CRMs, their extra questions) comes from the registry.
 import * as vscode from 'vscode';
-import { isLoopbackHost } from '../core/http';
-import { credentialUrlProblem } from '../core/settings';
+import { CredentialVendors, Crms, Trackers, vendorById } from '../core/providers/registry';
+import type { VendorDescriptor, VendorPrompt } from '../core/providers/vendor';
 import type { RouteName } from '../core/questions/question';
+import { webhookUrlProblem } from '../core/questions/webhook';
+import { credentialUrlProblem } from '../core/settings';
+import type { Session } from '../core/session';
 import { readSettings } from './config';
-import { type TokenProvider, TokenProviders, type TokenStore, originOf } from './secrets';
+import { confirm, notify } from './notify';
+import { type TokenStore, originOf } from './secrets';
 
-/** Which question route a token unblocks (questions parked for auth resume when it is set). */
-const RouteOf: Partial<Record<TokenProvider, RouteName[]>> = {
-  jira: ['ticketComment'], github: ['ticketComment'], linear: ['ticketComment'],
-  hubspot: ['crm'], salesforce: ['crm'], pipedrive: ['crm'], slack: ['slack'], teams: ['teams'],
-};
+/** Which question routes a vendor's credential unblocks (questions parked for auth resume when it is set). */
+export function routesOf(v: VendorDescriptor): RouteName[] {
+  const routes: RouteName[] = [];
+  if (v.kinds.includes('tracker')) routes.push('ticketComment');
+  if (v.kinds.includes('crm')) routes.push('crm');
+  if (v.kinds.includes('chat')) routes.push(v.id as RouteName);
+  return routes;
+}
 
-const WebhookHosts: Record<'slack' | 'teams', RegExp> = {
-  slack: /^hooks\.slack\.com$/,
-  teams: /(^|\.)(logic\.azure\.com|powerplatform\.com|webhook\.office\.com|powerautomate\.com)$/,
-};
+/** Test calls against the tracker and CRM the session uses; who answered, or the error, goes to the log. */
+export async function testConnection(session: Session, log: vscode.LogOutputChannel): Promise<Array<{ label: string; ok: boolean }>> {
+  const repo = session.current().repository;
+  if (!repo) return [];
+  const { tracker, crm } = session.providersFor(repo);
+  const results: Array<{ label: string; ok: boolean }> = [];
+  for (const p of [tracker, crm]) {
+    if (!p.whoAmI) continue;
+    const ok = await p.whoAmI().then((who) => (log.info(`${p.label}: signed in as ${who}`), true), (e: Error) => (log.warn(`${p.label}: ${e.message}`), false));
+    results.push({ label: p.label, ok });
+  }
+  return results;
+}
+
+const credentialLabel = (v: VendorDescriptor) => (v.credential?.kind === 'webhook' ? `${v.label} webhook` : v.label);
 
 export class Credentials {
   constructor(
     private readonly tokens: TokenStore,
     private readonly onTokenSet: (routes: RouteName[]) => Promise<void>,
-    /** Test calls against the configured tracker and CRM; resolves with lines like "Jira: Dana Dev". */
-    private readonly testConnection: () => Promise<string[]>,
+    /** Test calls against the configured tracker and CRM: each service's label and whether it answered. */
+    private readonly testConnection: () => Promise<Array<{ label: string; ok: boolean }>>,
   ) {}
 
   async setToken(preset?: string): Promise<void> {
-    const provider = (preset && preset in TokenProviders ? preset : (await vscode.window.showQuickPick(
-      (Object.keys(TokenProviders) as TokenProvider[]).map((p) => ({ label: TokenProviders[p].label, provider: p })),
+    const vendor = vendorById(preset ?? '')?.credential ? vendorById(preset!) : (await vscode.window.showQuickPick(
+      CredentialVendors.map((v) => ({ label: credentialLabel(v), vendor: v })),
       { title: 'Set API Token…', placeHolder: 'For which service?' },
-    ))?.provider) as TokenProvider | undefined;
-    if (!provider) return;
-    const spec = TokenProviders[provider];
-    if (provider === 'slack' || provider === 'teams') {
+    ))?.vendor;
+    const credential = vendor?.credential;
+    if (!vendor || !credential) return;
+    const label = credentialLabel(vendor);
+    if (credential.kind === 'webhook') {
       const url = await vscode.window.showInputBox({
-        title: `${spec.label} URL`,
+        title: `${label} URL`,
         prompt: 'The webhook URL is a secret: it is kept in VS Code secret storage, never in settings.',
         password: true,
         ignoreFocusOut: true,
-        validateInput: (v) => webhookProblem(provider, v),
+        validateInput: (v) => (vendor.webhook ? webhookUrlProblem(vendor.webhook, v) : undefined),
       });
       if (!url) return;
-      await this.tokens.setWebhook(provider, url.trim());
-      await this.onTokenSet(RouteOf[provider] ?? []);
-      void vscode.window.showInformationMessage(`${spec.label} saved.`);
+      await this.tokens.setWebhook(vendor.id, url.trim());
+      await this.onTokenSet(routesOf(vendor));
+      void notify('info', `${label} saved.`);
       return;
     }
     const { settings } = readSettings();
-    const setting = spec.setting!;
-    const url = settings[setting];
+    const setting = `${vendor.id}.${credential.urlSetting}`;
+    const url = String((settings as Record<string, unknown>)[setting] ?? '');
     const problem = credentialUrlProblem(`customerContext.${setting}`, url);
     if (problem) {
       const open = 'Open User Settings';
-      if ((await vscode.window.showErrorMessage(`${problem} Set it in your user settings first.`, open)) === open) {
+      if ((await notify('error', `${problem} Set it in your user settings first.`, open)) === open) {
         await vscode.commands.executeCommand('workbench.action.openSettings', `customerContext.${setting}`);
       }
       return;
     }
     const origin = originOf(url)!;
-    if (process.env[spec.env]) {
+    const env = this.tokens.envSets(vendor.id);
+    if (env) {
       // The environment wins for its origin (containers, CI): say so rather than store a token that is never used.
-      void vscode.window.showWarningMessage(`${spec.env} is set in the environment; it is used for its origin instead of a stored token. Unset it to use the token you enter now.`);
+      void notify('warning', `${env} is set in the environment; it is used for its origin instead of a stored token. Unset it to use the token you enter now.`);
     }
+    const own = Object.fromEntries(Object.entries(settings).filter(([k]) => k.startsWith(`${vendor.id}.`)).map(([k, v]) => [k.slice(vendor.id.length + 1), v]));
     const token = await vscode.window.showInputBox({
-      title: `${spec.label} API token for ${origin}`,
-      prompt: provider === 'jira' && settings['jira.deployment'] === 'cloud'
-        ? `Jira Cloud API token for ${settings['jira.email'] || 'the e-mail in customerContext.jira.email'}; it is sent only to ${origin}.`
-        : `It is kept in VS Code secret storage and sent only to ${origin}.`,
+      title: `${label} API token for ${origin}`,
+      prompt: vendor.tokenPrompt?.(own, origin) ?? `It is kept in VS Code secret storage and sent only to ${origin}.`,
       password: true,
       ignoreFocusOut: true,
       validateInput: (v) => (v.trim() ? undefined : 'The token is empty.'),
     });
     if (!token) return;
-    await this.tokens.set(provider, url, token.trim());
-    await this.onTokenSet(RouteOf[provider] ?? []);
-    void vscode.window.showInformationMessage(`${spec.label} token saved for ${origin}.`);
+    await this.tokens.set(vendor.id, url, token.trim());
+    await this.onTokenSet(routesOf(vendor));
+    void notify('info', `${label} token saved for ${origin}.`);
   }
 
   async signOut(): Promise<void> {
-    const sure = await vscode.window.showWarningMessage(
-      'Remove every API token and webhook URL Customer Context has stored?', { modal: true }, 'Remove');
+    const sure = await confirm('Remove every API token and webhook URL Customer Context has stored?', 'Remove');
     if (sure !== 'Remove') return;
     const n = await this.tokens.clear();
-    void vscode.window.showInformationMessage(`Removed ${n} stored token${n === 1 ? '' : 's'}. Tokens from environment variables are not affected.`);
+    void notify('info', `Removed ${n} stored token${n === 1 ? '' : 's'}. Tokens from environment variables are not affected.`);
   }
 
   async configure(): Promise<void> {
     const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
     const cfg = () => vscode.workspace.getConfiguration('customerContext');
-    const tracker = await vscode.window.showQuickPick([
-      { label: 'Data file', description: '.vscode/customer-context.json, no account', value: 'local' },
-      { label: 'Jira', description: 'Cloud or Data Center', value: 'jira' },
-      { label: 'GitHub Issues', value: 'github' },
-      { label: 'Linear', value: 'linear' },
-    ], { title: 'Configure (1/2): where do tickets come from?', ignoreFocusOut: true });
+    const pick = (vendors: readonly VendorDescriptor[], title: string) =>
+      vscode.window.showQuickPick(vendors.map((v) => ({ label: v.label, description: v.description, vendor: v })), { title, ignoreFocusOut: true });
+    const tracker = await pick(Trackers, 'Configure (1/2): where do tickets come from?');
     if (!tracker) return;
-    await cfg().update('tracker', tracker.value, target);
-    if (tracker.value !== 'local' && !(await this.askUrlAndToken(tracker.value as TokenProvider))) return;
-    const crm = await vscode.window.showQuickPick([
-      { label: 'Data file', description: 'deals in .vscode/customer-context.json', value: 'local' },
-      { label: 'CSV export', description: 'RegionSoft CRM, 1C, a spreadsheet', value: 'csv' },
-      { label: 'HubSpot', value: 'hubspot' },
-      { label: 'Salesforce', value: 'salesforce' },
-      { label: 'Pipedrive', value: 'pipedrive' },
-    ], { title: 'Configure (2/2): where do deals come from?', ignoreFocusOut: true });
+    await cfg().update('tracker', tracker.vendor.id, target);
+    if (!(await this.askVendorSettings(tracker.vendor, target))) return;
+    const crm = await pick(Crms, 'Configure (2/2): where do deals come from?');
     if (!crm) return;
-    await cfg().update('crm', crm.value, target);
-    if (crm.value === 'csv') {
-      const file = await vscode.window.showOpenDialog({ title: 'Deals export (CSV)', canSelectMany: false, filters: { CSV: ['csv', 'txt'] } });
-      if (file?.[0]) await cfg().update('csv.file', file[0].fsPath, target);
-    } else if (crm.value !== 'local' && !(await this.askUrlAndToken(crm.value as TokenProvider))) return;
-    const lines = await this.testConnection().catch((e: Error) => [`Test call failed: ${e.message}`]);
-    void vscode.window.showInformationMessage(`Customer Context is configured. ${lines.join(' · ')}`);
+    await cfg().update('crm', crm.vendor.id, target);
+    if (!(await this.askVendorSettings(crm.vendor, target))) return;
+    // Who the token belongs to and the vendor's error text are data: they go to the output channel.
+    const results = await this.testConnection().catch(() => [{ label: 'Test call', ok: false }]);
+    const summary = results.map((r) => ` ${r.label}: ${r.ok ? 'connected' : 'failed'}.`).join('');
+    const failed = results.some((r) => !r.ok) ? ' Details are in the Customer Context output.' : '';
+    void notify(failed ? 'warning' : 'info', `Customer Context is configured.${summary}${failed}`);
   }
 
-  private async askUrlAndToken(provider: TokenProvider): Promise<boolean> {
-    const spec = TokenProviders[provider];
-    if (!spec.setting) return true;
+  /** The vendor's URL (user settings), its extra questions, then its token. False when cancelled. */
+  private async askVendorSettings(vendor: VendorDescriptor, target: vscode.ConfigurationTarget): Promise<boolean> {
     const cfg = vscode.workspace.getConfiguration('customerContext');
-    const current = cfg.inspect<string>(spec.setting);
-    const url = await vscode.window.showInputBox({
-      title: `${spec.label} URL (saved in your user settings)`,
-      value: current?.globalValue ?? current?.defaultValue ?? '',
-      ignoreFocusOut: true,
-      validateInput: (v) => credentialUrlProblem(`customerContext.${spec.setting}`, v.trim()),
-    });
-    if (url === undefined) return false;
-    await cfg.update(spec.setting, url.trim(), vscode.ConfigurationTarget.Global);
-    if (provider === 'jira') {
-      const deployment = await vscode.window.showQuickPick(['cloud', 'datacenter'], { title: 'Jira deployment', ignoreFocusOut: true });
-      if (!deployment) return false;
-      await cfg.update('jira.deployment', deployment, vscode.ConfigurationTarget.Global);
-      if (deployment === 'cloud') {
-        const email = await vscode.window.showInputBox({ title: 'Jira Cloud account e-mail', value: cfg.inspect<string>('jira.email')?.globalValue ?? '', ignoreFocusOut: true });
-        if (email === undefined) return false;
-        await cfg.update('jira.email', email.trim(), vscode.ConfigurationTarget.Global);
-      }
+    const credential = vendor.credential;
+    if (credential?.kind === 'token') {
+      const key = `${vendor.id}.${credential.urlSetting}`;
+      const current = cfg.inspect<string>(key);
+      const url = await vscode.window.showInputBox({
+        title: `${vendor.label} URL (saved in your user settings)`,
+        value: current?.globalValue ?? current?.defaultValue ?? '',
+        ignoreFocusOut: true,
+        validateInput: (v) => credentialUrlProblem(`customerContext.${key}`, v.trim()),
+      });
+      if (url === undefined) return false;
+      await cfg.update(key, url.trim(), vscode.ConfigurationTarget.Global);
     }
-    await this.setToken(provider);
+    for (const prompt of vendor.configure ?? []) {
+      const answer = await this.ask(vendor, prompt);
+      if (answer === undefined) return false;
+      if (answer === null) continue;
+      const machine = vendor.settings[prompt.setting]?.scope === 'machine';
+      await cfg.update(`${vendor.id}.${prompt.setting}`, answer, machine ? vscode.ConfigurationTarget.Global : target);
+    }
+    if (credential?.kind === 'token') await this.setToken(vendor.id);
     return true;
   }
-}
 
-export function webhookProblem(provider: 'slack' | 'teams', value: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(value.trim());
-  } catch {
-    return 'Paste the full webhook URL.';
+  /** One extra question: the answer, null when skipped (its condition does not hold), undefined when cancelled. */
+  private async ask(vendor: VendorDescriptor, prompt: VendorPrompt): Promise<string | null | undefined> {
+    const cfg = vscode.workspace.getConfiguration('customerContext');
+    if (prompt.when && cfg.get(`${vendor.id}.${prompt.when.setting}`) !== prompt.when.is) return null;
+    if (prompt.options) return vscode.window.showQuickPick([...prompt.options], { title: prompt.title, ignoreFocusOut: true });
+    if (prompt.files) {
+      const file = await vscode.window.showOpenDialog({ title: prompt.title, canSelectMany: false, filters: prompt.files });
+      return file?.[0] ? file[0].fsPath : null;
+    }
+    return (await vscode.window.showInputBox({ title: prompt.title, value: cfg.inspect<string>(`${vendor.id}.${prompt.setting}`)?.globalValue ?? '', ignoreFocusOut: true }))?.trim();
   }
-  // Plain http only to this machine (a local relay or a test server), as for every other URL.
-  if (u.protocol === 'http:' && isLoopbackHost(u.hostname)) return undefined;
-  if (u.protocol !== 'https:') return 'The webhook URL must use https://.';
-  if (!WebhookHosts[provider].test(u.hostname)) {
-    return provider === 'slack' ? 'A Slack incoming webhook URL starts with https://hooks.slack.com/.' : 'Expected a Teams Workflows (Power Automate) webhook URL.';
-  }
-  return undefined;
 }

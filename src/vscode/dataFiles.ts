@@ -1,8 +1,11 @@
-// The embedded data files: read once, cached, re-read when the file changes on disk.
-import { promises as fs } from 'node:fs';
+// The embedded data files: read once, cached, re-read when the file changes on disk. Both the data
+// file and a CSV export may come with the repository, so they are read as untrusted files
+// (core/safeFile.ts): a regular file inside the workspace folder that contains it, under a size cap.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type DataFileResult, type DataFileSource, parseDataFile } from '../core/dataFile';
+import { ProviderError } from '../core/errors';
+import { FileCaps, SafeFileError, readFileSafe, within } from '../core/safeFile';
 import type { ValidationProblem } from '../core/validation';
 
 /** Watches one file (inside or outside the workspace) and calls back on create, change and delete. */
@@ -18,6 +21,33 @@ interface Entry {
   watcher: vscode.Disposable;
 }
 
+/** The workspace folder whose tree holds `file` (by path; links are checked when reading). */
+function folderOf(file: string): string | undefined {
+  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file));
+  return folder && within(path.resolve(folder.uri.fsPath), path.resolve(file)) ? folder.uri.fsPath : undefined;
+}
+
+const WorkspaceLevels = ['workspaceValue', 'workspaceFolderValue', 'workspaceLanguageValue', 'workspaceFolderLanguageValue'] as const;
+
+/**
+ * Whether `customerContext.csv.file` points at `file` from the user's own settings for some folder
+ * (and no workspace or folder settings override it there). Only then may a CSV outside the workspace
+ * be read: a repository's `.vscode/settings.json` must not pick a file elsewhere on the machine.
+ */
+export function csvChosenByUser(file: string): boolean {
+  const target = path.resolve(file);
+  const scopes: Array<vscode.WorkspaceFolder | undefined> = vscode.workspace.workspaceFolders?.length
+    ? [...vscode.workspace.workspaceFolders]
+    : [undefined];
+  return scopes.some((folder) => {
+    const inspected = vscode.workspace.getConfiguration('customerContext', folder?.uri).inspect<string>('csv.file');
+    if (!inspected || WorkspaceLevels.some((k) => inspected[k] !== undefined)) return false;
+    const user = inspected.globalValue;
+    if (!user) return false;
+    return (folder ? path.resolve(folder.uri.fsPath, user) : path.resolve(user)) === target;
+  });
+}
+
 export class DataFiles implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<string>();
   readonly onDidChange = this.changed.event;
@@ -30,10 +60,34 @@ export class DataFiles implements vscode.Disposable {
     return () => this.read(file);
   }
 
-  /** Reads another followed file (a CSV export); a change to it fires onDidChange like the data file. */
+  /**
+   * Reads another followed file (a CSV export); a change to it fires onDidChange like the data file.
+   * It must be a regular file of at most FileCaps.csv inside its workspace folder, or, outside every
+   * folder, chosen in user settings (csvChosenByUser). Refusals are ProviderErrors naming the file.
+   */
   async readText(file: string): Promise<string> {
     this.entry(file);
-    return fs.readFile(file, 'utf8');
+    const label = path.basename(file);
+    const root = folderOf(file);
+    if (!root && !csvChosenByUser(file)) {
+      throw new ProviderError(
+        'notConfigured',
+        `${file} is outside the workspace folder; Customer Context reads a CSV export outside the workspace only when customerContext.csv.file is set in your user settings, not in workspace or folder settings.`,
+        { provider: label, where: 'customerContext.csv.file' },
+      );
+    }
+    try {
+      return await readFileSafe(file, {
+        root: root ?? path.dirname(file),
+        maxBytes: FileCaps.csv,
+        what: 'a CSV export',
+        allowOutside: !root,
+      });
+    } catch (e) {
+      if (!(e instanceof SafeFileError)) throw e;
+      this.log.warn(`${file}: ${e.message}`);
+      throw new ProviderError('invalidData', e.message, { provider: label });
+    }
   }
 
   /** Problems from the last read (errors when invalid, else warnings such as unknown deal ids). */
@@ -64,7 +118,7 @@ export class DataFiles implements vscode.Disposable {
 
   private read(file: string): Promise<DataFileResult | undefined> {
     const e = this.entry(file);
-    e.result ??= fs.readFile(file, 'utf8').then(
+    e.result ??= this.readDataFile(file).then(
       (text) => {
         const result = parseDataFile(text);
         e.last = result;
@@ -78,12 +132,28 @@ export class DataFiles implements vscode.Disposable {
       (err: NodeJS.ErrnoException) => {
         e.last = undefined;
         if (err.code === 'ENOENT') return undefined;
-        const result: DataFileResult = { ok: false, problems: [{ path: '(file)', message: `cannot be read: ${err.message}` }] };
+        const refused = err instanceof SafeFileError;
+        if (refused) this.log.warn(`${file}: ${err.message}`);
+        const message = refused ? err.message : `cannot be read: ${err.message}`;
+        const result: DataFileResult = { ok: false, problems: [{ path: '(file)', message }] };
         e.last = result;
         return result;
       },
     );
     return e.result;
+  }
+
+  /** The data file's text: a regular file of at most FileCaps.dataFile inside its workspace folder. */
+  private async readDataFile(file: string): Promise<string> {
+    const root = folderOf(file);
+    if (!root) {
+      throw new SafeFileError(
+        'outside',
+        file,
+        `${file} is outside every workspace folder; customerContext.localDataFile must name a file inside the workspace folder.`,
+      );
+    }
+    return readFileSafe(file, { root, maxBytes: FileCaps.dataFile, what: 'the data file' });
   }
 
   dispose(): void {

@@ -1,14 +1,17 @@
 // Per-folder configuration the session reads: settings, compiled ticket patterns, providers, data file
 // problems. Settings are read on demand (VS Code caches them); compiled patterns are cached here.
 import * as vscode from 'vscode';
-import { type CompiledPatterns, compilePatterns } from '../core/branch';
+import { type CompiledPatterns, type KeyPreference, compilePatterns } from '../core/branch';
 import type { Providers, SessionOptions } from '../core/session';
-import type { Settings } from '../core/settings';
+import { MinCacheTtlSeconds, type Settings } from '../core/settings';
 import type { ValidationProblem } from '../core/validation';
+import { vendorById } from '../core/providers/registry';
 import { folderFor, readSettings } from './config';
 import type { DataFiles } from './dataFiles';
 import type { GitWatcher } from './git';
-import { buildProviders, dataFilePath, githubRepositoryFromRemotes } from './providers';
+import type { Session } from '../core/session';
+import type { RouteSenders } from '../core/questions/outbox';
+import { type ProviderContext, buildProviders, dataFilePath, forgetProviders, remoteSenders } from './providers';
 import type { TokenStore } from './secrets';
 
 export class FolderContext {
@@ -41,23 +44,69 @@ export class FolderContext {
     this.settingsCache.clear();
   }
 
-  patterns(): { compiled: CompiledPatterns; projectKeys: string[] } {
+  patterns(): { compiled: CompiledPatterns; projectKeys: string[]; prefer: KeyPreference } {
     const s = this.settings().settings;
     const key = JSON.stringify(s.ticketPatterns ?? null);
     if (this.patternCache?.key !== key) this.patternCache = { key, value: compilePatterns(s.ticketPatterns) };
-    return { compiled: this.patternCache.value, projectKeys: s.projectKeys };
+    // With a tracker whose issues are numbers, `123-vygruzka-schetov-1c` is #123.
+    const prefer = vendorById(s.tracker)?.numericKeys ? 'number' : 'project';
+    return { compiled: this.patternCache.value, projectKeys: s.projectKeys, prefer };
   }
 
-  /** `owner/repo` of the active repository's GitHub remote, when the tracker is GitHub. */
-  githubRemote(settings: Settings): string | undefined {
-    if (settings.tracker !== 'github') return undefined;
-    return githubRepositoryFromRemotes(this.git.activeRepository?.state.remotes ?? [], settings['github.apiUrl']);
+  /** What building a folder's providers and senders needs. */
+  providerContext(repository: string): ProviderContext {
+    const folder = folderFor(repository);
+    return {
+      folder,
+      settings: this.folderSettings(folder).settings,
+      dataFiles: this.dataFiles,
+      tokens: this.tokens,
+      remotes: () => this.git.activeRepository?.state.remotes ?? [],
+    };
   }
 
   providers(repository: string): Providers {
-    const folder = folderFor(repository);
-    const settings = this.folderSettings(folder).settings;
-    return buildProviders({ folder, settings, dataFiles: this.dataFiles, tokens: this.tokens, githubRemote: this.githubRemote(settings) });
+    return buildProviders(this.providerContext(repository));
+  }
+
+  /** The question senders of a folder's HTTP routes (nothing is loaded for data-file routes). */
+  senders(folder: vscode.Uri): RouteSenders {
+    return remoteSenders({ ...this.providerContext(folder.fsPath), folder, settings: this.folderSettings(folder).settings });
+  }
+
+  /**
+   * Reloads the session when what it shows may have changed: the effective settings (VS Code also
+   * reports mere re-reads of a settings file, which reload nothing), a followed file, a token, the
+   * folder's trust, the git state.
+   */
+  watch(session: Session, log: vscode.LogOutputChannel): vscode.Disposable[] {
+    let last = JSON.stringify(this.settings().settings);
+    const reload = (why: string, force: boolean) => {
+      log.info(`Reloading: ${why}.`);
+      session.refresh(force);
+    };
+    return [
+      this.git.onDidChange((s) => session.setGitState(s)),
+      this.dataFiles.onDidChange((file) => reload(`${file} changed`, true)),
+      this.tokens.onDidChange((vendor) => {
+        forgetProviders();
+        reload(`the ${vendor} token changed`, true);
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.invalidate();
+        last = JSON.stringify(this.settings().settings);
+        reload('the folder is trusted now', true);
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('customerContext')) return;
+        this.invalidate();
+        const now = JSON.stringify(this.settings().settings);
+        if (now === last) return;
+        last = now;
+        forgetProviders();
+        reload('customerContext settings changed', false);
+      }),
+    ];
   }
 
   dataFile(): vscode.Uri | undefined {
@@ -72,7 +121,7 @@ export class FolderContext {
     if (!r) return [];
     const folder = folderFor(r);
     const s = this.folderSettings(folder).settings;
-    return s.tracker === 'local' || s.crm === 'local' ? this.dataFiles.problems(dataFilePath(folder, s)) : [];
+    return vendorById(s.tracker)?.dataFile || vendorById(s.crm)?.dataFile ? this.dataFiles.problems(dataFilePath(folder, s)) : [];
   }
 
   /** The session's view of the configuration. */
@@ -83,7 +132,8 @@ export class FolderContext {
       dataProblems: () => this.dataProblems(),
       settingsProblems: () => [...this.settings().problems, ...this.patterns().compiled.problems],
       routes: () => this.settings().settings['questions.routes'],
-      ttlMs: () => this.settings().settings['cache.ttlSeconds'] * 1000,
+      // A floor, so no setting can turn refreshes into a request storm.
+      ttlMs: () => Math.max(MinCacheTtlSeconds, this.settings().settings['cache.ttlSeconds']) * 1000,
     };
   }
 }

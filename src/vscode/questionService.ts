@@ -2,32 +2,39 @@
 // durable outbox before anything is sent, sends it over the configured routes, lists it with its state,
 // and tells the author once when an answer arrives.
 import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ProviderError } from '../core/errors';
 import { formatTimestamp } from '../core/format';
-import { type InboxEntry, appendToInbox, readInbox, toInboxLine } from '../core/questions/localInbox';
-import { mailtoUrl } from '../core/questions/messages';
-import { Outbox, type OutboxEntry, type RouteSender, type RouteSenders, questionState } from '../core/questions/outbox';
+import { type InboxEntry, localInboxSender, readInbox } from '../core/providers/local/inbox';
+import { routeLabel, routeProblem, routeVendor } from '../core/providers/compose';
+import { vendorById } from '../core/providers/registry';
+import { Outbox, type OutboxEntry, type RouteSenders, questionState } from '../core/questions/outbox';
 import { type CodeExcerpt, type Question, type QuestionDeal, type RouteName, RouteNames, clipExcerpt, questionProblem } from '../core/questions/question';
 import type { Session } from '../core/session';
 import type { Settings } from '../core/settings';
 import type { QuestionItem } from '../core/viewModel';
 import { folderFor, readSettings } from './config';
 import { watchFile } from './dataFiles';
+import { notify, plainKey } from './notify';
 import type { GitWatcher } from './git';
 import { inboxPath } from './providers';
 
-const RouteLabels: Record<RouteName, string> = {
-  crm: 'CRM',
-  ticketComment: 'ticket comment',
-  slack: 'Slack',
-  teams: 'Teams',
-  email: 'e-mail',
-};
+/** Builds the senders this window can use for a folder's settings (the data file's inbox is added here). */
+export type RemoteSenders = (settings: Settings, folder: vscode.Uri) => RouteSenders;
 
-/** Builds the senders this window can use for a folder's settings (remote routes are added by the caller). */
-export type RemoteSenders = (settings: Settings, folder: vscode.Uri) => Promise<RouteSenders>;
+/** What the form says in Restricted Mode; the typed text stays in the form. */
+export const RestrictedAsk = 'Questions are not sent from a folder in Restricted Mode. Trust the workspace to send.';
+
+/**
+ * The outbox under the extension's global storage. Its folder exists before the watcher starts, so other
+ * windows' questions are followed from the first one on.
+ */
+export async function openOutbox(storage: vscode.Uri, log: vscode.LogOutputChannel): Promise<Outbox> {
+  const dir = path.join(storage.fsPath, 'outbox');
+  await fs.mkdir(dir, { recursive: true }).catch((e) => log.warn(`Outbox folder: ${String(e)}`));
+  return new Outbox(dir, { owner: `${vscode.env.sessionId}:${process.pid}`, log: (m) => log.info(m) });
+}
 
 export class QuestionService implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -55,6 +62,11 @@ export class QuestionService implements vscode.Disposable {
     // Other windows write to the same outbox folder: follow their changes too.
     this.disposables.push(watchFile(path.join(outbox.dir, '*.json'), () => void this.session.refreshQuestions()));
     this.answerTimer = setInterval(() => void this.checkAnswers({ periodic: true }), 60_000);
+    // Restricted Mode sends and polls nothing; trusting the folder starts both.
+    this.disposables.push(vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      this.kick();
+      void this.checkAnswers();
+    }));
   }
 
   /**
@@ -63,6 +75,19 @@ export class QuestionService implements vscode.Disposable {
    */
   async resumeParked(): Promise<void> {
     for (const route of RouteNames) await this.outbox.resumeAuth(route).catch((e) => this.log.warn(`Outbox: ${String(e)}`));
+  }
+
+  /** After the first git state (routes come from the repository's folder): retry parked, send, read answers. */
+  async start(): Promise<void> {
+    await this.resumeParked();
+    this.kick();
+    void this.checkAnswers();
+  }
+
+  /** A credential was set: questions parked on its routes go out now. */
+  async resumeAuth(routes: readonly RouteName[]): Promise<void> {
+    for (const r of routes) await this.outbox.resumeAuth(r).catch((e) => this.log.warn(`Outbox: ${String(e)}`));
+    this.kick();
   }
 
   /** Sends what is due now and schedules the next attempt. */
@@ -84,31 +109,13 @@ export class QuestionService implements vscode.Disposable {
    */
   private async senders(): Promise<(q: Question) => RouteSenders> {
     const cur = this.currentFolder();
-    const remote: RouteSenders = cur ? await this.remoteSenders(cur.settings, cur.folder).catch((e) => {
+    let remote: RouteSenders = {};
+    try {
+      if (cur) remote = this.remoteSenders(cur.settings, cur.folder);
+    } catch (e) {
       this.log.warn(`Question routes: ${String(e)}`);
-      return {};
-    }) : {};
-    const local: RouteSender = {
-      send: async (q) => {
-        const file = q.localInbox!;
-        try {
-          await appendToInbox(file, toInboxLine(q));
-        } catch (e) {
-          // A read-only folder or a full disk: say which file, keep the question for a retry.
-          throw new ProviderError('invalidData', `Cannot write ${path.basename(file)}: ${(e as Error).message}`, { provider: 'local inbox' });
-        }
-        return { remoteId: q.id };
-      },
-      reconcile: async (q) => {
-        const { entries } = await readInbox(q.localInbox!);
-        return entries.some((e) => e.id === q.id) ? { remoteId: q.id } : undefined;
-      },
-      answer: async (q) => {
-        const { entries } = await readInbox(q.localInbox!);
-        const a = entries.find((e) => e.id === q.id)?.answer;
-        return a ? { text: a.text, by: a.by, at: a.at ?? new Date().toISOString() } : undefined;
-      },
-    };
+    }
+    const local = localInboxSender();
     const here = cur?.folder.fsPath;
     return (q) => {
       const mine = !q.folder || q.folder === here;
@@ -119,7 +126,7 @@ export class QuestionService implements vscode.Disposable {
   }
 
   private async processNow(): Promise<void> {
-    if (this.disposed) return;
+    if (this.disposed || !vscode.workspace.isTrusted) return;
     // No repository yet (activation, before the first git state): no folder, so no remote routes; sending
     // now would fail every remote CRM question ("No CRM is configured"). The first git state kicks again.
     if (!this.session.current().repository) return;
@@ -142,6 +149,7 @@ export class QuestionService implements vscode.Disposable {
    * 30), so twenty open questions do not cost twenty requests a minute.
    */
   async checkAnswers(opts: { periodic?: boolean } = {}): Promise<void> {
+    if (!vscode.workspace.isTrusted) return;
     try {
       const senders = await this.senders();
       const now = Date.now();
@@ -160,9 +168,9 @@ export class QuestionService implements vscode.Disposable {
       for (const e of entries) {
         if (!e.answer || e.answerNotified || e.discarded) continue;
         await this.outbox.markAnswerNotified(e.question.id);
+        // The answer itself is shown only in the sidebar: notifications render links, command: links included.
         const open = 'Show';
-        void vscode.window
-          .showInformationMessage(`Sales answered your question on ${e.question.ticket.key}: "${truncate(e.answer.text, 120)}"`, open)
+        void notify('info', `Sales answered your question on ${plainKey(e.question.ticket.key)}. Open the sidebar to read it.`, open)
           .then((pick) => pick === open && vscode.commands.executeCommand('customerContext.sidebar.focus'));
       }
     } catch (e) {
@@ -184,11 +192,11 @@ export class QuestionService implements vscode.Disposable {
     const mine = entries.filter((e) => !e.discarded && e.question.ticket.key.toUpperCase() === ticketKey.toUpperCase());
     const items = mine.map((e) => this.item(e, locale, now));
     const cur = this.currentFolder();
-    if (cur && cur.settings.crm === 'local') {
+    if (cur && vendorById(cur.settings.crm)?.dataFile) {
       const file = inboxPath(cur.folder, cur.settings);
       this.watchInbox(file);
       const known = new Set(entries.map((e) => e.question.id));
-      const { entries: lines } = await readInbox(file).catch(() => ({ entries: [] as InboxEntry[] }));
+      const { entries: lines } = await readInbox(file, cur.folder.fsPath).catch(() => ({ entries: [] as InboxEntry[] }));
       for (const l of lines) {
         if (known.has(l.id) || l.ticket.toUpperCase() !== ticketKey.toUpperCase()) continue;
         items.push({
@@ -211,15 +219,15 @@ export class QuestionService implements vscode.Disposable {
     let detail: string | undefined;
     if (state === 'Failed') {
       const bad = routes.find(([, r]) => r.state === 'failed' || r.state === 'needsAuth');
-      if (bad) detail = bad[1].state === 'needsAuth' ? `${RouteLabels[bad[0]]}: needs a new token (Set API Token…), then Retry.` : labelled(bad[0], bad[1].lastError ?? 'failed');
+      if (bad) detail = bad[1].state === 'needsAuth' ? `${routeLabel(bad[0])}: needs a new token (Set API Token…), then Retry.` : labelled(bad[0], bad[1].lastError ?? 'failed');
     } else if (state === 'Queued') {
       const waiting = routes.filter(([, r]) => r.state !== 'sent').map(([name, r]) => {
         const when = r.nextAttemptAt && r.nextAttemptAt > now ? ` (next try ${formatTimestamp(r.nextAttemptAt, now, locale)})` : '';
-        return `${r.lastError ? labelled(name, r.lastError) : RouteLabels[name]}${when}`;
+        return `${r.lastError ? labelled(name, r.lastError) : routeLabel(name)}${when}`;
       });
       detail = `Waiting to send: ${waiting.join('; ')}`;
     } else if (state === 'Sent') {
-      detail = `Sent via ${routes.map(([n]) => RouteLabels[n]).join(', ')} to ${recipientsText(e.question.deals)}`;
+      detail = `Sent via ${routes.map(([n]) => routeLabel(n)).join(', ')} to ${recipientsText(e.question.deals)}`;
     }
     return {
       id: e.question.id,
@@ -232,9 +240,10 @@ export class QuestionService implements vscode.Disposable {
   }
 
   /** Asks sales. Resolves with a message for the form; on failure the form keeps the text. */
-  async ask(text: string, includeSelection: boolean): Promise<{ ok: boolean; message: string }> {
+  async ask(text: string, includeSelection: boolean): Promise<{ ok: boolean; saved?: boolean; message: string }> {
     const cur = this.session.current();
     const ctx = cur.context;
+    if (!vscode.workspace.isTrusted) return { ok: false, message: RestrictedAsk };
     if (!ctx || !cur.repository) return { ok: false, message: 'There is no ticket with customer context to ask about.' };
     const folder = folderFor(cur.repository);
     const { settings } = readSettings(folder);
@@ -248,7 +257,7 @@ export class QuestionService implements vscode.Disposable {
       url: d.url,
       owner: d.owner ? { name: d.owner.name, email: d.owner.email, slackId: d.owner.slackId, crmId: d.owner.crmId } : undefined,
     }));
-    const problem = questionProblem(text, deals, routes) ?? this.routeProblem(routes, settings);
+    const problem = questionProblem(text, deals, routes) ?? routeProblem(routes, settings);
     if (problem) return { ok: false, message: problem };
     const repo = this.git.activeRepository;
     const [name, email] = repo
@@ -264,7 +273,7 @@ export class QuestionService implements vscode.Disposable {
       repository: path.basename(cur.repository),
       author: { name: name.trim() || undefined, email: email.trim() || undefined },
       excerpt: includeSelection ? this.selection(cur.repository) : undefined,
-      localInbox: settings.crm === 'local' && routes.includes('crm') ? inboxPath(folder, settings) : undefined,
+      localInbox: vendorById(settings.crm)?.dataFile && routes.includes('crm') ? inboxPath(folder, settings) : undefined,
       folder: folder.fsPath,
     };
     try {
@@ -274,26 +283,18 @@ export class QuestionService implements vscode.Disposable {
       return { ok: false, message: `The question could not be saved, so it was not sent: ${(e as Error).message}` };
     }
     this.log.info(`Question ${question.id} on ${question.ticket.key} queued for ${routes.join(', ')}`);
-    if (routes.includes('email')) {
-      const opened = await vscode.env.openExternal(vscode.Uri.parse(mailtoUrl(question), true));
-      if (opened) await this.outbox.markSent(question.id, 'email');
+    for (const route of routes) {
+      const manual = routeVendor(route, settings)?.manualRoute;
+      if (!manual) continue;
+      const opened = await vscode.env.openExternal(vscode.Uri.parse(manual.url(question), true));
+      if (opened) await this.outbox.markSent(question.id, route);
     }
     await this.processNow();
     const entry = await this.outbox.get(question.id);
     const state = entry ? questionState(entry) : 'Queued';
     const failure = entry && state === 'Failed' ? this.item(entry, 'en', Date.now()).detail : undefined;
-    if (failure) return { ok: false, message: `Saved, but not sent: ${failure} Your question is kept under Questions.` };
-    return { ok: true, message: state === 'Sent' ? `Sent to ${recipientsText(deals)}.` : 'Saved; it will be sent as soon as possible.' };
-  }
-
-  private routeProblem(routes: readonly RouteName[], settings: Settings): string | undefined {
-    if (routes.includes('ticketComment') && settings.tracker === 'local') {
-      return 'The ticketComment route needs a tracker (customerContext.tracker): the data file has no comments.';
-    }
-    if (routes.includes('crm') && settings.crm === 'csv') {
-      return 'A CSV export cannot receive questions: set customerContext.questions.routes to email, slack or teams.';
-    }
-    return undefined;
+    if (failure) return { ok: false, saved: true, message: `Saved, but not sent: ${failure} Your question is kept under Questions.` };
+    return { ok: true, saved: true, message: state === 'Sent' ? `Sent to ${recipientsText(deals)}.` : 'Saved; it will be sent as soon as possible.' };
   }
 
   private selection(repository: string): CodeExcerpt | undefined {
@@ -337,16 +338,12 @@ export class QuestionService implements vscode.Disposable {
   }
 }
 
-/** "Slack: HTTP 503 …" once, not "Slack: Slack: HTTP 503 …": vendor errors already name the vendor. */
+/** "Vendor: HTTP 503 …" once, not "Vendor: Vendor: HTTP 503 …": vendor errors already name the vendor. */
 function labelled(route: RouteName, error: string): string {
-  return /^[A-Z][\w .-]{1,30}: /.test(error) ? error : `${RouteLabels[route]}: ${error}`;
+  return /^[A-Z][\w .-]{1,30}: /.test(error) ? error : `${routeLabel(route)}: ${error}`;
 }
 
 function recipientsText(deals: readonly QuestionDeal[]): string {
   const names = [...new Set(deals.map((d) => d.owner?.name).filter((n): n is string => !!n))];
   return names.length ? names.join(', ') : 'the deal owners';
-}
-
-function truncate(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }

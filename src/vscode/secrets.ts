@@ -1,28 +1,25 @@
 // API tokens: in SecretStorage, each bound to the origin it was entered for; or, for dev containers and
-// CI, from the contract's environment variables, used only for the origin they name.
+// CI, from the contract's environment variables, used only for the origin they name. Which vendors have
+// a credential, and its variables, come from the vendor registry.
 import * as vscode from 'vscode';
 import { originOf, secretKey, tokenFor } from '../core/credentials';
-import { credentialUrlProblem } from '../core/settings';
-
-/** Providers with a credential. */
-export const TokenProviders = {
-  jira: { label: 'Jira', env: 'CUSTOMER_CONTEXT_JIRA_TOKEN', envUrl: 'CUSTOMER_CONTEXT_JIRA_URL', setting: 'jira.baseUrl' },
-  github: { label: 'GitHub', env: 'CUSTOMER_CONTEXT_GITHUB_TOKEN', envUrl: 'CUSTOMER_CONTEXT_GITHUB_URL', setting: 'github.apiUrl' },
-  linear: { label: 'Linear', env: 'CUSTOMER_CONTEXT_LINEAR_TOKEN', envUrl: 'CUSTOMER_CONTEXT_LINEAR_URL', setting: 'linear.apiUrl' },
-  hubspot: { label: 'HubSpot', env: 'CUSTOMER_CONTEXT_HUBSPOT_TOKEN', envUrl: 'CUSTOMER_CONTEXT_HUBSPOT_URL', setting: 'hubspot.apiUrl' },
-  salesforce: { label: 'Salesforce', env: 'CUSTOMER_CONTEXT_SALESFORCE_TOKEN', envUrl: 'CUSTOMER_CONTEXT_SALESFORCE_URL', setting: 'salesforce.instanceUrl' },
-  pipedrive: { label: 'Pipedrive', env: 'CUSTOMER_CONTEXT_PIPEDRIVE_TOKEN', envUrl: 'CUSTOMER_CONTEXT_PIPEDRIVE_URL', setting: 'pipedrive.apiUrl' },
-  slack: { label: 'Slack webhook', env: 'CUSTOMER_CONTEXT_SLACK_WEBHOOK_URL', envUrl: undefined, setting: undefined },
-  teams: { label: 'Teams webhook', env: 'CUSTOMER_CONTEXT_TEAMS_WEBHOOK_URL', envUrl: undefined, setting: undefined },
-} as const;
-export type TokenProvider = keyof typeof TokenProviders;
+import { CredentialVendors, vendorById } from '../core/providers/registry';
+import type { Settings } from '../core/settings';
 
 const IndexKey = 'token-index';
 
+/** The user-level URL a vendor's token is bound to, from the (machine-scoped) settings. */
+export function credentialUrl(vendorId: string, settings: Settings): string | undefined {
+  const c = vendorById(vendorId)?.credential;
+  return c?.kind === 'token' ? String((settings as Record<string, unknown>)[`${vendorId}.${c.urlSetting}`] ?? '') : undefined;
+}
+
 export class TokenStore implements vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<TokenProvider>();
+  private readonly changed = new vscode.EventEmitter<string>();
   readonly onDidChange = this.changed.event;
   private readonly subscription: vscode.Disposable;
+  /** Index updates of this window, one at a time. */
+  private indexQueue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
@@ -30,51 +27,94 @@ export class TokenStore implements vscode.Disposable {
   ) {
     this.subscription = secrets.onDidChange((e) => {
       const m = /^token:(\w+):/.exec(e.key);
-      if (m && m[1] in TokenProviders) this.changed.fire(m[1] as TokenProvider);
+      if (!m || !CredentialVendors.some((v) => v.id === m[1])) return;
+      // Another window may have stored this key while we rewrote the index: make sure it is listed.
+      void this.secrets.get(e.key).then((value) => (value ? this.addToIndex(e.key) : undefined));
+      this.changed.fire(m[1]);
     });
   }
 
   /**
-   * The token for `provider` at `url`'s origin. The environment variable applies only when its origin
+   * The token for `vendor` at `url`'s origin. The environment variable applies only when its origin
    * variable (or, unset, the user-level URL setting) names this same origin.
    */
-  async get(provider: Exclude<TokenProvider, 'slack' | 'teams'>, url: string, userLevelUrl?: string): Promise<string | undefined> {
-    const spec = TokenProviders[provider];
-    return tokenFor(provider, url, {
-      envToken: this.env[spec.env],
-      envUrl: this.env[spec.envUrl],
-      userLevelUrl,
+  async get(vendor: string, url: string, settings: Settings): Promise<string | undefined> {
+    const c = vendorById(vendor)?.credential;
+    if (c?.kind !== 'token') return undefined;
+    return tokenFor(vendor, url, {
+      envToken: this.env[c.env],
+      envUrl: this.env[c.envUrl],
+      userLevelUrl: credentialUrl(vendor, settings),
       secret: (key) => Promise.resolve(this.secrets.get(key)),
     });
   }
 
-  async set(provider: TokenProvider, url: string, token: string): Promise<void> {
+  /** Whether the environment sets this vendor's credential (it wins for its origin). */
+  envSets(vendor: string): string | undefined {
+    const c = vendorById(vendor)?.credential;
+    return c && this.env[c.env] ? c.env : undefined;
+  }
+
+  async set(vendor: string, url: string, token: string): Promise<void> {
     const origin = originOf(url);
     if (!origin) throw new Error(`Not a URL: ${url}`);
-    await this.secrets.store(secretKey(provider, origin), token);
-    const index = new Set(JSON.parse((await this.secrets.get(IndexKey)) ?? '[]') as string[]);
-    index.add(secretKey(provider, origin));
-    await this.secrets.store(IndexKey, JSON.stringify([...index]));
+    await this.secrets.store(secretKey(vendor, origin), token);
+    await this.addToIndex(secretKey(vendor, origin));
+  }
+
+  /**
+   * Adds a key to the index of stored secrets. Two windows can rewrite the index at once and drop each
+   * other's key: so each write is read back and repeated until the key is there, and every window adds
+   * the keys it sees stored (onDidChange above), so *Remove Stored Tokens* finds them all.
+   */
+  private addToIndex(key: string): Promise<void> {
+    const run = async () => {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const index = await this.readIndex();
+        if (index.includes(key)) return;
+        await this.secrets.store(IndexKey, JSON.stringify([...index, key]));
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
+      }
+    };
+    const next = this.indexQueue.then(run, run);
+    this.indexQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async readIndex(): Promise<string[]> {
+    try {
+      const parsed: unknown = JSON.parse((await this.secrets.get(IndexKey)) ?? '[]');
+      return Array.isArray(parsed) ? parsed.filter((k): k is string => typeof k === 'string') : [];
+    } catch {
+      return [];
+    }
   }
 
   /** Removes every stored token (and the webhook URLs); returns how many were removed. */
   async clear(): Promise<number> {
-    const index = JSON.parse((await this.secrets.get(IndexKey)) ?? '[]') as string[];
-    for (const key of index) await this.secrets.delete(key);
+    const index = await this.readIndex();
+    // Webhook keys are fixed: removed even if an index entry was lost.
+    const keys = new Set([...index, ...CredentialVendors.filter((v) => v.credential?.kind === 'webhook').map((v) => secretKey(v.id, 'webhook'))]);
+    let removed = 0;
+    for (const key of keys) {
+      if (!index.includes(key) && !(await this.secrets.get(key))) continue;
+      await this.secrets.delete(key);
+      removed++;
+    }
     await this.secrets.delete(IndexKey);
-    return index.length;
+    return removed;
   }
 
-  /** Webhook URLs are secrets too: stored under their provider with a fixed origin key. */
-  async getWebhook(provider: 'slack' | 'teams'): Promise<string | undefined> {
-    return this.env[TokenProviders[provider].env] || (await this.secrets.get(secretKey(provider, 'webhook'))) || undefined;
+  /** Webhook URLs are secrets too: stored under their vendor with a fixed origin key. */
+  async getWebhook(vendor: string): Promise<string | undefined> {
+    const c = vendorById(vendor)?.credential;
+    if (c?.kind !== 'webhook') return undefined;
+    return this.env[c.env] || (await this.secrets.get(secretKey(vendor, 'webhook'))) || undefined;
   }
 
-  async setWebhook(provider: 'slack' | 'teams', url: string): Promise<void> {
-    await this.secrets.store(secretKey(provider, 'webhook'), url);
-    const index = new Set(JSON.parse((await this.secrets.get(IndexKey)) ?? '[]') as string[]);
-    index.add(secretKey(provider, 'webhook'));
-    await this.secrets.store(IndexKey, JSON.stringify([...index]));
+  async setWebhook(vendor: string, url: string): Promise<void> {
+    await this.secrets.store(secretKey(vendor, 'webhook'), url);
+    await this.addToIndex(secretKey(vendor, 'webhook'));
   }
 
   dispose(): void {
@@ -83,4 +123,4 @@ export class TokenStore implements vscode.Disposable {
   }
 }
 
-export { credentialUrlProblem, originOf };
+export { originOf };

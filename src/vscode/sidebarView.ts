@@ -2,9 +2,10 @@
 // never lets the page open a URL itself (the host looks the URL up and checks its scheme).
 import * as vscode from 'vscode';
 import type { Session } from '../core/session';
-import { type SidebarState, buildSidebarState } from '../core/viewModel';
+import { buildSidebarState } from '../core/viewModel';
 import { renderSidebarHtml } from '../core/webviewHtml';
 import { FromWebview, type ToWebview } from '../shared/protocol';
+import type { SidebarState } from '../shared/sidebarState';
 import type { Presenter } from './presenter';
 
 /** What the sidebar asks the rest of the extension to do. */

@@ -1,6 +1,6 @@
 // Sidebar entry: renders SidebarState snapshots from the host; keeps the question form (and what was
 // typed in it) alive across re-renders, hides and reloads.
-import type { SidebarState } from '../core/viewModel';
+import type { SidebarState } from '../shared/sidebarState';
 import type { ToWebview } from '../shared/protocol';
 import { loadState, post, saveState } from './api';
 import { actionLink, button, h } from './dom';

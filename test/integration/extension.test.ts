@@ -13,13 +13,22 @@ describe('Customer Context in the extension host', () => {
     assert.equal(typeof api.state, 'object');
   });
 
-  it('registers every command that package.json contributes', async () => {
+  it('registers every command package.json contributes, and no customerContext command it does not', async () => {
     await activatedApi();
     const registered = new Set(await vscode.commands.getCommands(true));
-    const contributed = readPackageJson().contributes.commands.map((c) => c.command);
+    const manifest = readPackageJson() as ReturnType<typeof readPackageJson> & {
+      contributes: { views?: Record<string, Array<{ id: string }>> };
+    };
+    const contributed = manifest.contributes.commands.map((c) => c.command);
     assert.ok(contributed.length >= 12, `expected the contract's 12 commands, package.json has ${contributed.length}`);
     const missing = contributed.filter((id) => !registered.has(id));
     assert.deepEqual(missing, [], `contributed but not registered: ${missing.join(', ')}`);
+    // VS Code itself registers commands under each contributed view's id (`….sidebar.focus`, …).
+    const viewPrefixes = Object.values(manifest.contributes.views ?? {}).flat().map((v) => `${v.id}.`);
+    const contributedSet = new Set(contributed);
+    const unlisted = [...registered].filter((id) => id.startsWith('customerContext.') &&
+      !contributedSet.has(id) && !viewPrefixes.some((prefix) => id.startsWith(prefix)));
+    assert.deepEqual(unlisted, [], `registered but not contributed (not in the palette): ${unlisted.join(', ')}`);
   });
 
   it('shows the ticket of the checked-out branch in the status bar', async () => {

@@ -1,5 +1,13 @@
 import * as assert from 'node:assert/strict';
-import { DefaultTicketPatterns, compilePatterns, isTicketKey, parseTicketKey } from '../../src/core/branch';
+import {
+  DefaultTicketPatterns,
+  MaxBranchLength,
+  MaxPatternLength,
+  compilePatterns,
+  isTicketKey,
+  parseTicketKey,
+  patternProblem,
+} from '../../src/core/branch';
 import * as manifest from '../../package.json';
 
 const defaults = compilePatterns(DefaultTicketPatterns);
@@ -49,6 +57,13 @@ const table: Array<[string, string | undefined, string | undefined]> = [
   ['team/a1-7-fix', 'A1-7', undefined],
   ['x-1', undefined, undefined],
   ['', undefined, undefined],
+  // A key ends at a word boundary: `1c` is no number, so the leading GitHub number is the key.
+  ['123-vygruzka-schetov-1c', '#123', undefined],
+  ['feature/ACME-42c', undefined, undefined],
+  ['feature/ACME-42b-export', undefined, undefined],
+  ['ACME-42-1c', 'ACME-42', 'ACME-42'],
+  ['issue-12abc', undefined, undefined],
+  ['gh-7x', undefined, undefined],
 ];
 
 describe('branch → ticket key', () => {
@@ -60,6 +75,16 @@ describe('branch → ticket key', () => {
       assert.equal(parseTicketKey(branch, defaults, ['ACME']), withProject);
     });
   }
+
+  it('looks at the first MaxBranchLength characters only', () => {
+    const deep = 'feature/x'.repeat(30) + '/ACME-3';
+    assert.ok(deep.length > 255, 'the long example is longer than a 255-character cap');
+    assert.equal(parseTicketKey(deep, defaults), 'ACME-3');
+    assert.equal(parseTicketKey('x'.repeat(MaxBranchLength - 7) + '/ACME-3', defaults), 'ACME-3');
+    assert.equal(parseTicketKey('x'.repeat(MaxBranchLength) + '/ACME-3', defaults), undefined);
+    const ref = 'refs/heads/' + 'x'.repeat(MaxBranchLength - 7) + '/ACME-3';
+    assert.equal(parseTicketKey(ref, defaults), 'ACME-3', 'the cap applies after refs/heads/');
+  });
 
   it('returns nothing for a detached HEAD (no branch name)', () => {
     assert.equal(parseTicketKey(undefined, defaults), undefined);
@@ -87,10 +112,151 @@ describe('branch → ticket key', () => {
     assert.equal(parseTicketKey('Fix-Login-T9', compilePatterns(['/t(?<key>[0-9]+)/i'])), '#9');
   });
 
+  it('reports an empty or non-string pattern', () => {
+    const compiled = compilePatterns(['', 42 as unknown as string, 'T(?<key>[0-9]+)']);
+    assert.deepEqual(compiled.problems, [
+      'customerContext.ticketPatterns[0]: is empty; it would match everywhere',
+      'customerContext.ticketPatterns[1]: is not a string; write the regular expression in quotes',
+    ]);
+    assert.equal(parseTicketKey('T5', compiled), '#5');
+  });
+
   it('validates typed keys', () => {
     assert.ok(isTicketKey('ACME-42'));
     assert.ok(isTicketKey('#12'));
     assert.ok(!isTicketKey('ACME 42'));
     assert.ok(!isTicketKey('<script>'));
+  });
+});
+
+describe('branch → ticket key with numbered issues first', () => {
+  // [branch, prefer 'project' (default), prefer 'number']
+  const cases: Array<[string, string | undefined, string | undefined]> = [
+    ['123-vygruzka-schetov-1c', '#123', '#123'],
+    ['feature/123-ACME-42', 'ACME-42', '#123'],
+    ['42-fix-acme-7', 'ACME-7', '#42'],
+    ['issue-9/ACME-1', 'ACME-1', '#9'],
+    ['ACME-42-fix', 'ACME-42', 'ACME-42'],
+    ['main', undefined, undefined],
+  ];
+  for (const [branch, project, number] of cases) {
+    it(`${branch}: ${project ?? 'none'} by default, ${number ?? 'none'} with prefer 'number'`, () => {
+      assert.equal(parseTicketKey(branch, defaults), project);
+      assert.equal(parseTicketKey(branch, defaults, [], 'project'), project);
+      assert.equal(parseTicketKey(branch, defaults, [], 'number'), number);
+    });
+  }
+
+  it('still applies projectKeys, which admit only project keys', () => {
+    assert.equal(parseTicketKey('feature/123-ACME-42', defaults, ['ACME'], 'number'), 'ACME-42');
+    assert.equal(parseTicketKey('123-fix', defaults, ['ACME'], 'number'), undefined);
+  });
+
+  it('prefers numbers from user patterns too', () => {
+    const compiled = compilePatterns(['(?<key>[A-Z]+-[0-9]+)', 'T(?<key>[0-9]+)']);
+    assert.equal(parseTicketKey('ABC-1/T2', compiled), 'ABC-1');
+    assert.equal(parseTicketKey('ABC-1/T2', compiled, [], 'number'), '#2');
+  });
+});
+
+describe('user ticketPatterns: bounded matching time', () => {
+  const problemOf = (pattern: string, index = 0): string | undefined => {
+    const sources = [...Array.from({ length: index }, () => 'T(?<key>[0-9]+)'), pattern];
+    const { problems } = compilePatterns(sources);
+    assert.ok(problems.length <= 1, problems.join('\n'));
+    return problems[0];
+  };
+
+  it('accepts the built-in patterns', () => {
+    for (const p of DefaultTicketPatterns) assert.equal(patternProblem(p, 'g'), undefined, p);
+    assert.deepEqual(compilePatterns(DefaultTicketPatterns).problems, []);
+  });
+
+  it('accepts realistic patterns', () => {
+    const fine = [
+      '/fix-(?<key>\\d+)/i',
+      '(?<key>[A-Z][A-Z0-9]+-\\d+)',
+      '^(?:feature|bugfix|hotfix)/(?<key>[A-Z]+-\\d+)',
+      '[a-z]+/(?<key>\\d+)-.*',
+      '.*/(?<key>[A-Z]+-[0-9]+)',
+      '.*-(?<key>\\d+)$',
+      '[\\w-]+_(?<key>\\d+)',
+      '[^/]*/[^/]*-(?<key>\\d+)',
+      '(?<=/)(?<key>\\d+)(?=-)',
+      '(?:^|[/_-])(?<key>[A-Z]{2,10}-\\d{1,6})(?:$|[/_-])',
+      '(?:[a-z]+-)?(?<key>\\d+)',
+      '/(?<key>\\p{Lu}+-\\d+)/u',
+      '(?:-|_)+(?<key>\\d+)',
+    ];
+    for (const p of fine) assert.equal(problemOf(p), undefined, p);
+  });
+
+  it('refuses a pattern longer than the limit, naming the setting and the length', () => {
+    const long = 'a'.repeat(MaxPatternLength + 1);
+    assert.equal(
+      problemOf(long, 1),
+      `customerContext.ticketPatterns[1]: is ${MaxPatternLength + 1} characters long, ` +
+        `more than the ${MaxPatternLength} allowed; shorten it`,
+    );
+    assert.equal(problemOf('/' + 'a'.repeat(MaxPatternLength) + '/i'), undefined);
+  });
+
+  it('refuses nested quantifiers, quoting the repeated group', () => {
+    assert.equal(
+      problemOf('(a+)+', 2),
+      'customerContext.ticketPatterns[2]: nested quantifier "(a+)+" can take exponential time; ' +
+        'rewrite without repeating a repeated group',
+    );
+    for (const p of ['(a*)*', '(\\w+\\s?)*', '(?:[a-z]+/)*(?<key>\\d+)', 'x(?<n>\\d{1,3}-?){2,}']) {
+      assert.match(problemOf(p) ?? '', /^customerContext\.ticketPatterns\[0\]: nested quantifier "/, p);
+    }
+  });
+
+  it('refuses repeated alternatives that can match the same text', () => {
+    assert.match(
+      problemOf('(a|aa)+') ?? '',
+      /^customerContext\.ticketPatterns\[0\]: repeated alternation "\(a\|aa\)\+" has alternatives/,
+    );
+    for (const p of ['(?:fix|feat)+-(?<key>\\d+)', '(?:\\d|1)*x', '(?:a|)+b', '/(?:a|A)+b/i']) {
+      assert.match(problemOf(p) ?? '', /repeated alternation/, p);
+    }
+  });
+
+  it('refuses backreferences', () => {
+    assert.equal(
+      problemOf('(\\d)\\1'),
+      'customerContext.ticketPatterns[0]: backreference "\\1" can take exponential time and is not ' +
+        'supported; match the text itself',
+    );
+    assert.match(problemOf('(?<x>[a-z]+)-\\k<x>') ?? '', /backreference "\\k<x>"/);
+  });
+
+  it('refuses repetitions that take turns over the same characters, naming them', () => {
+    assert.equal(
+      problemOf('.*/.*-(?<key>\\d+)'),
+      'customerContext.ticketPatterns[0]: repetitions that can take turns over the same characters ' +
+        '(".*" then ".*") can take too long on a long branch name; bound them (e.g. {1,20}) or make ' +
+        'them exclusive (e.g. [^/]* instead of .*)',
+    );
+    const slow = ['a+a+b', '[a-z]+[a-z0-9]+-(?<key>\\d+)', '.*?(?<key>[A-Z]+-\\d+)', '[a-z]+(?=.*x)'];
+    for (const p of slow) {
+      assert.match(problemOf(p) ?? '', /repetitions that can take turns/, p);
+    }
+  });
+
+  it('takes case-insensitivity and lookbehinds into account', () => {
+    assert.equal(problemOf('[a-z]+[A-Z]+x'), undefined);
+    assert.match(problemOf('/[a-z]+[A-Z]+x/i') ?? '', /repetitions that can take turns/);
+    assert.match(problemOf('\\d+?(?<=_1+?)x') ?? '', /repetitions that can take turns/);
+  });
+
+  it('keeps the safe patterns when one is refused, and falls back to the defaults when all are', () => {
+    const some = compilePatterns(['(a+)+', 'TASK(?<key>[0-9]+)']);
+    assert.equal(some.problems.length, 1);
+    assert.equal(some.patterns.length, 1);
+    assert.equal(parseTicketKey('feature/TASK77', some), '#77');
+    const none = compilePatterns(['(a+)+', 'a'.repeat(MaxPatternLength + 1)]);
+    assert.equal(none.problems.length, 2);
+    assert.equal(parseTicketKey('feature/ACME-1-x', none), 'ACME-1');
   });
 });

@@ -1,5 +1,7 @@
-// package.json and the code must agree: every contributed command is registered and vice versa, and the
-// contract's ids and settings are present with their scopes.
+// package.json and the code must agree: the contract's ids and settings are present with their scopes.
+// That every contributed command is registered (and no other) is checked in the real extension host
+// (test/integration/extension.test.ts); commands.ts's `Record<CommandName, …>` table makes a missing
+// handler a compile error.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,19 +16,12 @@ function findManifest(dir: string): string {
   return findManifest(path.dirname(dir));
 }
 const manifest = JSON.parse(fs.readFileSync(findManifest(__dirname), 'utf8'));
-const sourceDir = path.join(path.dirname(require.resolve('../../src/shared/ids')), '..');
 
 describe('contributions', () => {
   it('contributes exactly the commands in CommandId, in category Customer Context', () => {
     const contributed = manifest.contributes.commands.map((c: { command: string }) => c.command).sort();
     assert.deepEqual(contributed, Object.values(CommandId).sort());
     for (const c of manifest.contributes.commands) assert.equal(c.category, 'Customer Context');
-  });
-
-  it('registers every command through the typed table in commands.ts', () => {
-    const file = ['commands.ts', 'commands.js'].map((f) => path.join(sourceDir, 'vscode', f)).find((f) => fs.existsSync(f))!;
-    const text = fs.readFileSync(file, 'utf8');
-    for (const name of Object.keys(CommandId)) assert.match(text, new RegExp(`\\b${name}: `), `handler for ${name}`);
   });
 
   it('has the contract titles', () => {

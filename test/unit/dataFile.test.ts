@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { localCrm, localTracker, parseDataFile } from '../../src/core/dataFile';
+import { parseDataFile } from '../../src/core/dataFile';
+import { localCrm, localTracker } from '../../src/core/providers/local/providers';
 import { ProviderError } from '../../src/core/errors';
 import { aTicket } from './fakes';
 

@@ -4,7 +4,8 @@ import { ProviderError } from '../../src/core/errors';
 import type { Ticket } from '../../src/core/model';
 import type { Crm, TicketTracker } from '../../src/core/providers/types';
 import { type GitState, Session, type SessionOptions } from '../../src/core/session';
-import { aDeal, aTicket, memoryStore } from './fakes';
+import { aDeal, aTicket } from './builders';
+import { memoryStore } from './fakes';
 
 const compiled = compilePatterns(DefaultTicketPatterns);
 

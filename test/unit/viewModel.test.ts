@@ -1,7 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { formatAmount, relativeDay, totalsByCurrency } from '../../src/core/format';
-import { type SessionSnapshot, buildSidebarState, statusBarView, summaryMarkdown } from '../../src/core/viewModel';
-import { Noon, aContext, aDeal } from './fakes';
+import {
+  MaxSummaryText, type SessionSnapshot, buildSidebarState, statusBarView, summaryMarkdown,
+} from '../../src/core/viewModel';
+import { FromWebview } from '../../src/shared/protocol';
+import {
+  ActionCommands, type ViewAction, ViewActions, commandForAction, isHostAction,
+} from '../../src/shared/sidebarActions';
+import { aContext, aDeal } from './builders';
+import { Noon } from './fakes';
 
 const p = { locale: 'en-US', now: Noon, privacy: false };
 const base: SessionSnapshot = { status: 'ready', dataProblems: [], settingsProblems: [], questions: [], trackerLabel: 'data file', routes: ['crm'], branch: 'feature/ACME-42-x', repository: '/r', ticketKey: 'ACME-42' };
@@ -122,5 +129,114 @@ describe('summary markdown', () => {
     assert.match(md, /\| Evil \\\| \\\*Corp\\\* \| \$120,000 \| Negotiation \| Dec 2, 2026 \| Anna Petrova \|/);
     assert.match(md, /\*\*At stake:\*\* \$120,000 \+ €5 across 2 customers; earliest close Dec 2, 2026\./);
     assert.ok(!summaryMarkdown({ ...base, context: aContext() }, { ...p, privacy: true })!.includes('120'));
+  });
+});
+
+describe('summary markdown from hostile data', () => {
+  const ZW = '\u200b';
+  /** The summary of one deal built from `deal`, split into lines. */
+  const summaryOf = (deal: Parameters<typeof aDeal>[0], ticket: Parameters<typeof aContext>[1] = {}) =>
+    summaryMarkdown({ ...base, context: aContext([aDeal(deal)], ticket) }, p)!.split('\n');
+  /** Cells of a table row, split at pipes no backslash escapes. */
+  const cells = (row: string) => row.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+
+  it('escapes link, image, HTML, code and emphasis syntax in every cell', () => {
+    const rows = summaryOf({
+      customer: '[see spec](javascript:alert(1)) ![x](https://evil.example/p.png)',
+      stage: '<img src=x onerror=alert(1)> <script>',
+      owner: { name: '`rm -rf` **boss** ~~x~~ _y_' },
+    });
+    assert.deepEqual(cells(rows[4]), [
+      '\\[see spec\\]\\(javascript\\:alert\\(1\\)\\) \\!\\[x\\]\\(https\\://evil\\.example/p\\.png\\)',
+      '$120,000',
+      '\\<img src=x onerror=alert\\(1\\)\\> \\<script\\>',
+      'Dec 2, 2026',
+      '\\`rm \\-rf\\` \\*\\*boss\\*\\* \\~\\~x\\~\\~ \\_y\\_',
+    ]);
+  });
+
+  it('keeps each deal on one row of five cells despite pipes, newlines and control characters', () => {
+    const rows = summaryOf({
+      customer: 'A | B\nC\r\n| D',
+      stage: 'x\u2028y\u0000z\u0085w\t',
+      owner: { name: 'back\\' },
+    });
+    assert.equal(rows.length, 6, rows.join('\n'));
+    assert.deepEqual(cells(rows[4]),
+      ['A \\| B C \\| D', '$120,000', 'x y z w', 'Dec 2, 2026', 'back\\\\']);
+  });
+
+  it('stops mentions, issue references and autolinks from firing on GitHub', () => {
+    const rows = summaryOf({ customer: '@acme/sales #12 https://evil.example www.evil.example a@b.co :tada:' });
+    assert.equal(cells(rows[4])[0], [
+      `@${ZW}acme/sales`, `\\#${ZW}12`, 'https\\://evil\\.example', 'www\\.evil\\.example', `a@${ZW}b\\.co`, '\\:tada\\:',
+    ].join(' '));
+  });
+
+  it('drops bidirectional overrides and cuts a long name with an ellipsis', () => {
+    assert.equal(cells(summaryOf({ customer: 'abc\u202Edcba\u2066' })[4])[0], 'abcdcba');
+    const long = cells(summaryOf({ customer: `${'x'.repeat(5000)}😀` })[4])[0];
+    assert.equal(long, `${'x'.repeat(MaxSummaryText)}…`);
+  });
+
+  it('links the ticket only to an https URL, percent-encoding what could end the link', () => {
+    const refused = ['javascript:alert(1)', 'http://tracker.example.com/A-1', 'https://u:p@tracker.example.com/', 'command:x', 'no'];
+    for (const url of refused) {
+      assert.equal(summaryOf({}, { url })[0], '### ACME\\-42: Export invoices to PDF', url);
+    }
+    assert.equal(summaryOf({}, { url: 'https://t.example/a(b)|c[d]' })[0],
+      '### [ACME\\-42](https://t.example/a%28b%29%7Cc%5Bd%5D): Export invoices to PDF');
+    assert.equal(summaryOf({}, { title: 'Fix [x](command:y) @team\n# H' })[0],
+      `### [ACME\\-42](https://tracker.example.com/ACME-42): Fix \\[x\\]\\(command\\:y\\) @${ZW}team \\#${ZW} H`,
+    );
+  });
+
+  it('escapes the dollars of a currency code, and dollar pairs that would open GitHub math', () => {
+    assert.equal(cells(summaryOf({ currency: '$x$', amount: 5 })[4])[1], '5 \\$X\\$');
+    assert.equal(cells(summaryOf({ customer: 'pay $5 or $6', closeDate: '<soon>' })[4]).join(' | '),
+      'pay \\$5 or \\$6 | $120,000 | Negotiation | \\<soon\\> | Anna Petrova');
+    const cad = aDeal({ id: '2', currency: 'CAD', amount: 5 });
+    const md = summaryMarkdown({ ...base, context: aContext([aDeal(), cad]) }, p)!;
+    assert.match(md, /\*\*At stake:\*\* \\\$120,000 \+ CA\\\$5 across 1 customer;/);
+  });
+});
+
+describe('sidebar actions', () => {
+  it('maps each action to a contributed command, or leaves it to the host', () => {
+    assert.deepEqual(
+      ViewActions.map((a) => [a, commandForAction(a), isHostAction(a)]),
+      [
+        ['setToken', 'customerContext.setToken', false],
+        ['configure', 'customerContext.configure', false],
+        ['refresh', 'customerContext.refresh', false],
+        ['setTicketForBranch', 'customerContext.setTicketForBranch', false],
+        ['openSettings', undefined, true],
+        ['openDataFile', undefined, true],
+      ],
+    );
+    assert.equal(commandForAction('toString' as ViewAction), undefined);
+    assert.equal(isHostAction('toString' as ViewAction), false);
+  });
+
+  it('accepts exactly the table\'s actions from the webview', () => {
+    for (const action of Object.keys(ActionCommands)) {
+      assert.ok(FromWebview.safeParse({ type: 'action', action }).success, action);
+    }
+    for (const action of ['openTicket', 'toString', '__proto__', 'customerContext.refresh']) {
+      assert.equal(FromWebview.safeParse({ type: 'action', action }).success, false, action);
+    }
+  });
+
+  it('offers only actions from the table in every state', () => {
+    const statuses: SessionSnapshot['status'][] = ['noFolder', 'noGit', 'gitUnavailable', 'detached', 'noTicket',
+      'loading', 'notConfigured', 'invalidData', 'ticketNotFound', 'error', 'ready'];
+    const offered = new Set<string>();
+    for (const status of statuses) {
+      for (const kind of ['auth', 'offline'] as const) {
+        const id = buildSidebarState({ ...base, status, error: { kind, message: 'x' } }, p).action?.id;
+        if (id) offered.add(id);
+      }
+    }
+    assert.deepEqual([...offered].sort(), Object.keys(ActionCommands).sort());
   });
 });

@@ -1,13 +1,14 @@
 // Deal references a ticket carries: CRM ids or CRM URLs found in a custom field value, a label or
 // the ticket text. URLs are kept whole; the CRM side decides which ones it can resolve.
 
+import { DealUrlHosts } from './registry';
+
 /** More references than this is not a list of deals: stop there to bound the CRM calls. */
 const MAX_REFS = 50;
 
 const URL_RE = /https?:\/\/[^\s<>()[\]{}"'`|\\^]+/gi;
 // Characters that end a sentence or close Markdown around a URL but are never part of it.
 const TRAILING_RE = /[.,;:!?'"*_~)\]}>]+$/;
-const CRM_HOSTS = ['hubspot.com', 'hubapi.com', 'salesforce.com', 'force.com', 'pipedrive.com'];
 // A deal link on a CRM not known by host name (self-hosted, the data file's, a CSV export's).
 const DEAL_PATH_RE = /(^|[/#=_-])(deals?|opportunit(y|ies))([/?#=_-]|$)|\/record\/0-3\//i;
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.:/#-]*$/;
@@ -42,7 +43,7 @@ export function isCrmUrl(url: string): boolean {
   try {
     const u = new URL(url);
     const host = u.hostname.toLowerCase();
-    const known = CRM_HOSTS.some((h) => host === h || host.endsWith(`.${h}`));
+    const known = DealUrlHosts.some((h) => host === h || host.endsWith(`.${h}`));
     return known || DEAL_PATH_RE.test(u.pathname + u.hash + u.search);
   } catch {
     return false;
@@ -55,7 +56,7 @@ function fromString(text: string): string[] {
   const ids = rest
     .split(/[\s,;]+/)
     .map((t) => t.replace(/^["'([{<]+|["')\]}>.]+$/g, '').replace(/^deal\s*[:=]/i, ''))
-    // An id has a digit: CRM ids are numeric (HubSpot, Pipedrive) or mixed (Salesforce, `D-1001`).
+    // An id has a digit: CRM ids are numeric or mixed (`006Hn00000Abc`, `D-1001`).
     .filter((t) => ID_RE.test(t) && /\d/.test(t));
   return [...urls, ...ids];
 }
@@ -96,7 +97,7 @@ export function extractDealRefsFromText(text: string | null | undefined): string
   return unique([...urls, ...marked]);
 }
 
-/** Deal ids from labels like `deal:18734567890` (GitHub, Linear, Jira labels). */
+/** Deal ids from issue labels like `deal:18734567890`. */
 export function dealRefsFromLabels(labels: readonly string[]): string[] {
   return unique(
     labels.flatMap((l) => {

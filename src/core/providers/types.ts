@@ -1,13 +1,14 @@
-// The two provider interfaces. Implementations: local (data file), jira, github, linear; local, csv,
-// hubspot, salesforce, pipedrive. Each is a plain object built from its settings and an HttpClient.
+// The two provider interfaces, implemented by the vendors in registry.ts. Each is a plain object built
+// from its settings (and, over HTTP, an HttpClient).
 import type { Deal, Ticket } from '../model';
+import type { CrmId, TrackerId } from './registry';
 
-export type TrackerKind = 'local' | 'jira' | 'github' | 'linear';
-export type CrmKind = 'local' | 'csv' | 'hubspot' | 'salesforce' | 'pipedrive';
+export type TrackerKind = TrackerId;
+export type CrmKind = CrmId;
 
 export interface TicketTracker {
   readonly kind: TrackerKind;
-  /** Human name for messages: "Jira Cloud", "GitHub", "data file". */
+  /** Human name for messages: "data file", a vendor's name and edition. */
   readonly label: string;
   /**
    * The ticket for a key (`ACME-42`, `#123`). Throws ProviderError('notFound') when it does not exist,

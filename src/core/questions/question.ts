@@ -1,9 +1,10 @@
 // A question to sales: what the developer typed plus the full context it was asked in.
 import * as z from 'zod/mini';
+import { ChatIds, type ChatId, vendorById } from '../providers/registry';
 
-/** Where a question can go (setting `questions.routes`). */
-export const RouteNames = ['crm', 'ticketComment', 'slack', 'teams', 'email'] as const;
-export type RouteName = (typeof RouteNames)[number];
+/** Where a question can go (setting `questions.routes`): the CRM, the ticket, or a chat vendor. */
+export const RouteNames = ['crm', 'ticketComment', ...ChatIds] as ['crm', 'ticketComment', ...ChatId[]];
+export type RouteName = 'crm' | 'ticketComment' | ChatId;
 
 /** The deal a question is about, as captured when it was asked (snapshot, not a live reference). */
 export const QuestionDeal = z.object({
@@ -55,7 +56,7 @@ export const Question = z.object({
 });
 export type Question = z.infer<typeof Question>;
 
-/** Largest question we accept (Slack section text limit is 3000; Jira/CRM bodies far more). */
+/** Largest question we accept (chat section texts hold 3000; comment and CRM bodies far more). */
 export const MaxQuestionLength = 4000;
 export const MaxExcerptLines = 60;
 
@@ -64,7 +65,7 @@ export function questionProblem(text: string, deals: readonly QuestionDeal[], ro
   if (!text.trim()) return 'Type a question first.';
   if (text.length > MaxQuestionLength) return `The question is ${text.length} characters long; the limit is ${MaxQuestionLength}.`;
   if (routes.length === 0) return 'No route is configured: set customerContext.questions.routes (e.g. ["crm"]).';
-  const needsOwner = routes.some((r) => r === 'crm' || r === 'email');
+  const needsOwner = routes.some((r) => r === 'crm' || vendorById(r)?.manualRoute);
   if (needsOwner && !deals.some((d) => d.owner && (d.owner.email || d.owner.crmId || d.owner.name))) {
     return deals.length === 0
       ? 'This ticket has no linked deal, so there is no sales owner to ask.'

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { isProviderError } from '../../../src/core/errors';
 import type { Ticket } from '../../../src/core/model';
-import { csvCrm, parseDealsCsv } from '../../../src/core/providers/csv';
+import { csvCrm, parseDealsCsv } from '../../../src/core/providers/csv/crm';
 
 function aTicket(key: string, dealRefs: string[] = []): Ticket {
   return { key, title: 't', labels: [], dealRefs, comments: [] };

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { createHttpClient, type HttpClient, type TokenSource } from '../../../src/core/http';
-import { githubHttpOptions, githubTracker } from '../../../src/core/providers/github';
+import { githubHttpOptions, githubTracker } from '../../../src/core/providers/github/tracker';
 import type { TicketTracker } from '../../../src/core/providers/types';
 import { axiosTransport } from '../../../src/vscode/axiosTransport';
 import { startFakeGitHub, type FakeGitHub } from '../../fakes/github';

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { isProviderError } from '../../../src/core/errors';
 import { createHttpClient, type HttpClientOptions } from '../../../src/core/http';
 import type { Ticket } from '../../../src/core/model';
-import { hubspotCrm, hubspotDealId, hubspotHttpOptions } from '../../../src/core/providers/hubspot';
+import { hubspotCrm, hubspotDealId, hubspotHttpOptions } from '../../../src/core/providers/hubspot/crm';
 import { axiosTransport } from '../../../src/vscode/axiosTransport';
 import {
   hubspotMissingScopeReply,

@@ -5,7 +5,7 @@ import {
   jiraHttpOptions,
   jiraTracker,
   type JiraSettings,
-} from '../../../src/core/providers/jira';
+} from '../../../src/core/providers/jira/tracker';
 import type { TicketTracker } from '../../../src/core/providers/types';
 import { axiosTransport } from '../../../src/vscode/axiosTransport';
 import { startFakeJira, type FakeJira } from '../../fakes/jira';

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { createHttpClient, type HttpClient, type TokenSource } from '../../../src/core/http';
-import { linearHttpOptions, linearTracker } from '../../../src/core/providers/linear';
+import { linearHttpOptions, linearTracker } from '../../../src/core/providers/linear/tracker';
 import type { TicketTracker } from '../../../src/core/providers/types';
 import { axiosTransport } from '../../../src/vscode/axiosTransport';
 import { rootField, startFakeLinear, type FakeLinear } from '../../fakes/linear';

@@ -6,7 +6,7 @@ import {
   pipedriveCrm,
   pipedriveDealRef,
   pipedriveHttpOptions,
-} from '../../../src/core/providers/pipedrive';
+} from '../../../src/core/providers/pipedrive/crm';
 import { axiosTransport } from '../../../src/vscode/axiosTransport';
 import {
   pipedriveRateLimitReply,

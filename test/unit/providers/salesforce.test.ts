@@ -7,7 +7,7 @@ import {
   salesforceHttpOptions,
   salesforceOpportunityId,
   soqlString,
-} from '../../../src/core/providers/salesforce';
+} from '../../../src/core/providers/salesforce/crm';
 import { axiosTransport } from '../../../src/vscode/axiosTransport';
 import queryFixture from '../../fixtures/salesforce/query-opportunities.json';
 import {

@@ -1,21 +1,17 @@
 import * as assert from 'node:assert/strict';
+import { MaxMailtoLength, mailtoUrl } from '../../../src/core/providers/email/mailto';
+import { HubSpotTaskToDeal, hubspotTask } from '../../../src/core/providers/hubspot/tasks';
+import { jiraAdfComment, jiraWikiComment, type AdfNode } from '../../../src/core/providers/jira/messages';
+import { pipedriveActivity } from '../../../src/core/providers/pipedrive/activities';
+import { salesforceTask } from '../../../src/core/providers/salesforce/tasks';
+import { slackPayload } from '../../../src/core/providers/slack/payload';
+import { teamsPayload } from '../../../src/core/providers/teams/payload';
 import {
-  HubSpotTaskToDeal,
-  MaxMailtoLength,
   hasMarker,
-  hubspotTask,
-  jiraAdfComment,
-  jiraWikiComment,
-  mailtoUrl,
   markdownComment,
-  pipedriveActivity,
   plainTextMessage,
   questionMarker,
   safeUrl,
-  salesforceTask,
-  slackPayload,
-  teamsPayload,
-  type AdfNode,
 } from '../../../src/core/questions/messages';
 import { aDeal, aQuestion } from './fixtures';
 

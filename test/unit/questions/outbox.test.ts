@@ -14,7 +14,7 @@ import {
 } from '../../../src/core/questions/outbox';
 import { questionMarker } from '../../../src/core/questions/messages';
 import type { Question } from '../../../src/core/questions/question';
-import { slackSender } from '../../../src/core/questions/routes';
+import { slackSender } from '../../../src/core/providers/slack/sender';
 import { axiosTransport } from '../../../src/vscode/axiosTransport';
 import { SlackFake } from '../../fakes/slack';
 import { aQuestion, manualClock } from './fixtures';

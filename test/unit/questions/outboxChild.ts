@@ -3,7 +3,7 @@
 //   send  <dir> <webhookUrl>  waits for 'go', processes with a Slack sender, reports, exits
 //   churn <dir> <id>          rewrites the entry in a loop until killed (for the torn-write test)
 import { Outbox } from '../../../src/core/questions/outbox';
-import { slackSender } from '../../../src/core/questions/routes';
+import { slackSender } from '../../../src/core/providers/slack/sender';
 import { axiosTransport } from '../../../src/vscode/axiosTransport';
 
 const [mode, dir, arg] = process.argv.slice(2);

@@ -11,28 +11,27 @@ import {
   type HttpTransport,
   type ProviderHttpOptions,
 } from '../../../src/core/http';
-import { githubHttpOptions } from '../../../src/core/providers/github';
-import { hubspotHttpOptions } from '../../../src/core/providers/hubspot';
-import { jiraHttpOptions } from '../../../src/core/providers/jira';
-import { linearHttpOptions } from '../../../src/core/providers/linear';
-import { pipedriveHttpOptions } from '../../../src/core/providers/pipedrive';
-import { salesforceHttpOptions } from '../../../src/core/providers/salesforce';
+import { githubHttpOptions } from '../../../src/core/providers/github/tracker';
+import { hubspotHttpOptions } from '../../../src/core/providers/hubspot/crm';
+import { jiraHttpOptions } from '../../../src/core/providers/jira/tracker';
+import { linearHttpOptions } from '../../../src/core/providers/linear/tracker';
+import { pipedriveHttpOptions } from '../../../src/core/providers/pipedrive/crm';
+import { salesforceHttpOptions } from '../../../src/core/providers/salesforce/crm';
 import { questionMarker } from '../../../src/core/questions/messages';
 import { Outbox, type RouteSender } from '../../../src/core/questions/outbox';
 import type { Question, RouteName } from '../../../src/core/questions/question';
-import {
-  answersFromComments,
-  checkWebhookUrl,
-  githubCommentSender,
-  hubspotTaskSender,
-  jiraCommentSender,
-  linearCommentSender,
-  pipedriveActivitySender,
-  salesforceTaskSender,
-  slackSender,
-  taskAnswer,
-  teamsSender,
-} from '../../../src/core/questions/routes';
+import { githubCommentSender } from '../../../src/core/providers/github/comments';
+import { hubspotTaskSender, taskAnswer } from '../../../src/core/providers/hubspot/tasks';
+import { jiraCommentSender } from '../../../src/core/providers/jira/comments';
+import { linearCommentSender } from '../../../src/core/providers/linear/comments';
+import { pipedriveActivitySender } from '../../../src/core/providers/pipedrive/activities';
+import { salesforceTaskSender } from '../../../src/core/providers/salesforce/tasks';
+import { slack } from '../../../src/core/providers/slack/index';
+import { slackSender } from '../../../src/core/providers/slack/sender';
+import { teams } from '../../../src/core/providers/teams/index';
+import { teamsSender } from '../../../src/core/providers/teams/sender';
+import { answersFromComments } from '../../../src/core/questions/routes';
+import { checkWebhookUrl } from '../../../src/core/questions/webhook';
 import { axiosTransport } from '../../../src/vscode/axiosTransport';
 import type { FakeServer } from '../../fakes/fakeServer';
 import { FakeGitHub } from '../../fakes/github';
@@ -125,23 +124,21 @@ describe('question routes', () => {
   describe('webhook URL pinning', () => {
     it('accepts the vendor hosts and loopback, refuses others without echoing the secret', () => {
       assert.equal(
-        checkWebhookUrl('slack', 'https://hooks.slack.com/services/T1/B1/xyz').hostname,
+        checkWebhookUrl(slack.webhook!, 'https://hooks.slack.com/services/T1/B1/xyz').hostname,
         'hooks.slack.com',
       );
       assert.ok(
-        checkWebhookUrl(
-          'teams',
+        checkWebhookUrl(teams.webhook!,
           'https://prod-12.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?sig=s',
         ),
       );
       assert.ok(
-        checkWebhookUrl(
-          'teams',
+        checkWebhookUrl(teams.webhook!,
           'https://default1.environment.api.powerplatform.com/powerautomate/automations/direct/workflows/x/triggers/manual/paths/invoke?sig=s',
         ),
       );
-      assert.ok(checkWebhookUrl('teams', 'https://acme.webhook.office.com/webhookb2/x'));
-      assert.ok(checkWebhookUrl('slack', 'http://127.0.0.1:9/services/T/B/x'));
+      assert.ok(checkWebhookUrl(teams.webhook!, 'https://acme.webhook.office.com/webhookb2/x'));
+      assert.ok(checkWebhookUrl(slack.webhook!, 'http://127.0.0.1:9/services/T/B/x'));
       const refused = [
         ['slack', 'https://hooks.slack.com.evil.example/services/T/B/SECRETPART'],
         ['slack', 'http://hooks.slack.com/services/T/B/SECRETPART'],
@@ -153,7 +150,7 @@ describe('question routes', () => {
       ] as const;
       for (const [kind, url] of refused) {
         assert.throws(
-          () => checkWebhookUrl(kind, url),
+          () => checkWebhookUrl({ slack, teams }[kind].webhook!, url),
           (e: unknown) =>
             e instanceof ProviderError &&
             e.kind === 'notConfigured' &&
@@ -163,7 +160,7 @@ describe('question routes', () => {
       }
       // No URL at all is like no token: the question waits for one (needsAuth).
       assert.throws(
-        () => checkWebhookUrl('teams', ' '),
+        () => checkWebhookUrl(teams.webhook!, ' '),
         (e: unknown) => e instanceof ProviderError && e.kind === 'auth',
       );
     });

@@ -1,11 +1,11 @@
 // GitHub issues (and pull requests, which the issues endpoint also returns) over REST, API version
 // 2022-11-28. One GET for the issue, one more for its comments only when it has any.
 import * as z from 'zod/mini';
-import { ProviderError, isProviderError } from '../errors';
-import { readToken, type HttpClient, type ProviderHttpOptions, type TokenSource } from '../http';
-import type { Ticket } from '../model';
-import { dealRefsFromLabels, extractDealRefsFromText } from './dealRefs';
-import type { TicketTracker } from './types';
+import { ProviderError, isProviderError } from '../../errors';
+import { readToken, type HttpClient, type ProviderHttpOptions, type TokenSource } from '../../http';
+import type { Ticket } from '../../model';
+import { dealRefsFromLabels, extractDealRefsFromText } from '../dealRefs';
+import type { TicketTracker } from '../types';
 
 /** The GitHub settings the tracker and its HTTP options need. */
 export interface GitHubSettings {

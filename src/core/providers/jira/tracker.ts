@@ -1,11 +1,11 @@
 // Jira Cloud (REST v3, ADF rich text, Basic e-mail:token) and Data Center (REST v2, strings,
 // Bearer PAT). One GET per ticket: the issue with only the fields we show, comments included.
 import * as z from 'zod/mini';
-import { ProviderError, isProviderError } from '../errors';
-import { readToken, type HttpClient, type ProviderHttpOptions, type TokenSource } from '../http';
-import type { Ticket, TicketComment } from '../model';
-import { dealRefsFromLabels, extractDealRefs } from './dealRefs';
-import type { TicketTracker } from './types';
+import { ProviderError, isProviderError } from '../../errors';
+import { readToken, type HttpClient, type ProviderHttpOptions, type TokenSource } from '../../http';
+import type { Ticket, TicketComment } from '../../model';
+import { dealRefsFromLabels, extractDealRefs } from '../dealRefs';
+import type { TicketTracker } from '../types';
 
 /** The Jira settings the tracker and its HTTP options need. */
 export interface JiraSettings {

@@ -2,11 +2,11 @@
 // field holds the key (exact-match search). Deals and organisations are read in lists of 100 ids;
 // stages, users and the company domain are cached per client.
 import * as z from 'zod/mini';
-import { ProviderError, isProviderError } from '../errors';
-import { readToken, type HttpClient, type ProviderHttpOptions, type TokenSource } from '../http';
-import type { Deal, SalesOwner, Ticket } from '../model';
-import type { Crm } from './types';
-import { LookupCache, cacheOnce, chunks, mapLimit } from '../collections';
+import { ProviderError, isProviderError } from '../../errors';
+import { readToken, type HttpClient, type ProviderHttpOptions, type TokenSource } from '../../http';
+import type { Deal, SalesOwner, Ticket } from '../../model';
+import type { Crm } from '../types';
+import { LookupCache, cacheOnce, chunks, mapLimit } from '../../collections';
 
 const PROVIDER = 'Pipedrive';
 /** Pipedrive's v2 list endpoints take at most 100 ids. */

@@ -2,11 +2,12 @@
 // link plus those whose ticket field holds the key, in one query per 200 ids. Owner and account
 // come back in the same query through relationship fields, so a lookup is usually one request.
 import * as z from 'zod/mini';
-import { ProviderError, isProviderError } from '../errors';
-import { readToken, type HttpClient, type HttpResponse, type ProviderHttpOptions, type TokenSource } from '../http';
-import type { Deal, Ticket } from '../model';
-import type { Crm } from './types';
-import { chunks } from '../collections';
+import { ProviderError, isProviderError } from '../../errors';
+import { readToken, type HttpClient, type HttpResponse, type ProviderHttpOptions, type TokenSource } from '../../http';
+import type { Deal, Ticket } from '../../model';
+import type { Crm } from '../types';
+import { chunks } from '../../collections';
+import { soqlString } from './soql';
 
 const PROVIDER = 'Salesforce';
 const DEFAULT_API_VERSION = '62.0';
@@ -95,30 +96,8 @@ export function salesforceHttpOptions(
   };
 }
 
-/**
- * A SOQL string literal: quotes, backslashes and control characters escaped as SOQL defines
- * (`\'`, `\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`), so a ticket key can never end the literal.
- */
-export function soqlString(value: string): string {
-  const escaped = value.replace(/[\\'"\n\r\t\b\f]/g, (c) => {
-    switch (c) {
-      case '\n':
-        return '\\n';
-      case '\r':
-        return '\\r';
-      case '\t':
-        return '\\t';
-      case '\b':
-        return '\\b';
-      case '\f':
-        return '\\f';
-      default:
-        return `\\${c}`;
-    }
-  });
-  // Other control characters have no escape in SOQL and no place in a ticket key.
-  return `'${escaped.replace(/[\u0000-\u001f\u007f]/g, '')}'`;
-}
+/** Kept here too for callers that imported it from the CRM module. */
+export { soqlString };
 
 const ID_RE = /^006[a-zA-Z0-9]{12}(?:[a-zA-Z0-9]{3})?$/;
 

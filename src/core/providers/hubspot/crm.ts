@@ -3,11 +3,11 @@
 // lookups (account, pipelines, owners) are cached per client, so a cold lookup costs a handful of
 // requests however many deals there are, and a warm one costs the batches only.
 import * as z from 'zod/mini';
-import { ProviderError, isProviderError } from '../errors';
-import { readToken, type HttpClient, type ProviderHttpOptions, type TokenSource } from '../http';
-import type { Deal, SalesOwner, Ticket } from '../model';
-import type { Crm } from './types';
-import { LookupCache, cacheOnce, chunks, mapLimit } from '../collections';
+import { ProviderError, isProviderError } from '../../errors';
+import { readToken, type HttpClient, type ProviderHttpOptions, type TokenSource } from '../../http';
+import type { Deal, SalesOwner, Ticket } from '../../model';
+import type { Crm } from '../types';
+import { LookupCache, cacheOnce, chunks, mapLimit } from '../../collections';
 
 const PROVIDER = 'HubSpot';
 /** HubSpot's batch endpoints take at most 100 inputs. */

@@ -1,12 +1,12 @@
 // Linear over GraphQL: one POST per ticket. GraphQL errors arrive in `errors[]` with HTTP 200 or
 // 400 (and 401 for a bad key), so classification reads the body, not just the status.
 import * as z from 'zod/mini';
-import type { ProviderErrorKind } from '../errors';
-import { ProviderError } from '../errors';
-import { readToken, type HttpClient, type HttpResponse, type ProviderHttpOptions, type TokenSource } from '../http';
-import type { Ticket } from '../model';
-import { dealRefsFromLabels, extractDealRefsFromText } from './dealRefs';
-import type { TicketTracker } from './types';
+import type { ProviderErrorKind } from '../../errors';
+import { ProviderError } from '../../errors';
+import { readToken, type HttpClient, type HttpResponse, type ProviderHttpOptions, type TokenSource } from '../../http';
+import type { Ticket } from '../../model';
+import { dealRefsFromLabels, extractDealRefsFromText } from '../dealRefs';
+import type { TicketTracker } from '../types';
 
 /** The Linear settings the tracker and its HTTP options need. */
 export interface LinearSettings {
@@ -205,7 +205,7 @@ export function linearTracker(http: HttpClient): TicketTracker {
         url: issue.url,
         assignee: issue.assignee?.name,
         labels,
-        // Attachments also hold GitHub PRs and Slack threads: only CRM links count as deals.
+        // Attachments also hold pull requests and chat threads: only CRM links count as deals.
         dealRefs: [
           ...new Set([
             ...dealRefsFromLabels(labels),

@@ -1,9 +1,9 @@
 // Deals from a CSV export of a CRM that has no API (RegionSoft CRM, 1C, a spreadsheet). Parsing is
 // pure and forgiving: a broken row is reported with its physical line number and skipped, the rest
 // is kept, because one typo in a 2,000-row export must not hide every customer.
-import { ProviderError, toProviderError } from '../errors';
-import type { Deal } from '../model';
-import type { Crm } from './types';
+import { ProviderError, toProviderError } from '../../errors';
+import type { Deal } from '../../model';
+import type { Crm } from '../types';
 
 /** The columns `customerContext.csv.columns` can map (plus `id`, found by header name only). */
 export type CsvColumnKey =

@@ -1,0 +1,25 @@
+// The HTTP half of every remote vendor, by id: bundled into dist/remote.js, which is loaded the first
+// time a remote tracker, CRM or route is configured. test/unit/registry.test.ts checks that every
+// descriptor with `remote: true` has its line here.
+import { githubFactories } from './github/factories';
+import { hubspotFactories } from './hubspot/factories';
+import { jiraFactories } from './jira/factories';
+import { linearFactories } from './linear/factories';
+import { pipedriveFactories } from './pipedrive/factories';
+import { salesforceFactories } from './salesforce/factories';
+import { slackFactories } from './slack/factories';
+import { teamsFactories } from './teams/factories';
+import type { VendorFactories } from './vendor';
+
+/** Factories of the vendors reached over HTTP, by vendor id. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each vendor's factories take its own settings type
+export const RemoteFactories: Readonly<Record<string, VendorFactories<any>>> = {
+  jira: jiraFactories,
+  github: githubFactories,
+  linear: linearFactories,
+  hubspot: hubspotFactories,
+  salesforce: salesforceFactories,
+  pipedrive: pipedriveFactories,
+  slack: slackFactories,
+  teams: teamsFactories,
+};

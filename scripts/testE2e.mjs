@@ -4,10 +4,14 @@
 //   2. install code-server into .vscode-test/ if missing
 //   3. compile the tests
 //   4. the integration suite inside code-server's extension host (test/e2e/runIntegration.ts)
-//   5. the UI tests against the installed .vsix (test/e2e/ui.test.ts)
+//   5. the UI tests against the installed .vsix: every test/e2e/*.test.ts (ui, providers, questions,
+//      webview, hostile), ui first
 // Prints the counts of both and the total time; exits non-zero when anything failed.
 //
-//   node scripts/testE2e.mjs [--skip-package] [--only=integration|ui]
+//   node scripts/testE2e.mjs [--skip-package] [--only=integration|ui] [--suite=<name>[,<name>…]]
+//
+// --suite=hostile (or CC_E2E_SUITE=hostile) runs only test/e2e/hostile.test.ts, without the integration
+// suite; several names are separated by commas. Without it, every suite runs.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,7 +20,17 @@ import { ensureCodeServer } from './setupCodeServer.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const suiteArg = args.find((a) => a.startsWith('--suite='))?.slice('--suite='.length) ?? process.env.CC_E2E_SUITE;
+/** UI suites picked by name (`hostile` for test/e2e/hostile.test.ts); undefined = all of them. */
+const suites = suiteArg
+  ? suiteArg.split(',').map((s) => s.trim().replace(/\.test(\.[jt]s)?$/, '')).filter(Boolean)
+  : undefined;
+// A suite picked by name is a UI suite: the integration suite runs only when asked for as well.
+const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? (suites?.length ? 'ui' : undefined);
+if (suites?.length && only !== 'ui') {
+  console.error(`--suite=${suiteArg} selects UI suites; it cannot be combined with --only=${only}`);
+  process.exit(2);
+}
 const started = Date.now();
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const phases = [];
@@ -79,7 +93,17 @@ if (!only || only === 'ui') {
   const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, reporter: 'spec' });
   // Every compiled e2e test file (ui.test.js first: it is the smoke test of the packaged extension).
   const dir = path.join(root, 'out', 'test', 'e2e');
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort((a, b) => (a === 'ui.test.js' ? -1 : b === 'ui.test.js' ? 1 : a.localeCompare(b)));
+  const all = fs.readdirSync(dir).filter((f) => f.endsWith('.test.js'));
+  if (suites?.length) {
+    const missing = suites.filter((s) => !all.includes(`${s}.test.js`));
+    if (missing.length) {
+      console.error(`\n✗ no UI suite named ${missing.join(', ')}; there are: ${all.map((f) => f.replace(/\.test\.js$/, '')).join(', ')}`);
+      process.exit(2);
+    }
+  }
+  const files = all
+    .filter((f) => !suites?.length || suites.includes(f.replace(/\.test\.js$/, '')))
+    .sort((a, b) => (a === 'ui.test.js' ? -1 : b === 'ui.test.js' ? 1 : a.localeCompare(b)));
   for (const f of files) mocha.addFile(path.join(dir, f));
   await mocha.loadFilesAsync();
   const stats = await new Promise((resolve) => {

@@ -49,7 +49,7 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
     store: context.globalState,
     log,
   });
-  const questions = new QuestionService(await openOutbox(context.globalStorageUri, log), session, git, log, (_settings, folder) => folders.senders(folder));
+  const questions = new QuestionService(await openOutbox(context.globalStorageUri, log), session, git, log, (folder) => folders.senders(folder));
   const openData = () => openDataFile(folders);
   const sidebar = new SidebarView(context.extensionUri, session, presenter, sidebarActions({ session, questions, openDataFile: openData }), log);
   const status = new TicketStatusItem(session, presenter, () => folders.settings().settings['statusBar.showWhenNoTicket']);

@@ -20,6 +20,8 @@ export interface HttpRequest {
   method?: HttpMethod;
   /** Path below the base URL, e.g. `/rest/api/3/issue/ACME-42` (a same-origin absolute URL is accepted). */
   path: string;
+  /** What the request is, for messages, when its path carries a secret (an inbound webhook's code). */
+  label?: string;
   query?: Record<string, string | number | boolean | undefined>;
   headers?: Record<string, string>;
   /** JSON body. */
@@ -689,7 +691,7 @@ export function createHttpClient(transport: HttpTransport, options: HttpClientOp
       const parsed = schema.safeParse(res.data);
       if (parsed.success) return parsed.data;
       const problems = validationProblems(parsed.error, res.data);
-      const from = req.path.split('?')[0] || 'the API';
+      const from = req.label ?? (req.path.split('?')[0] || 'the API');
       throw new ProviderError(
         'invalidResponse',
         `${provider}: unexpected answer from ${from}: ${summarizeProblems(problems)}`,

@@ -96,17 +96,10 @@ function describeExpected(key: SettingKey): string {
 export const RestrictedNotice =
   'Restricted Mode: Customer Context reaches no tracker or CRM and sends no question from a folder you have not trusted; it shows the data file only. Trust the folder to turn remote data on.';
 
-/**
- * The settings a folder in Restricted Mode runs with: the data file for tickets and deals, whatever the
- * settings name, and the notice saying why (only when they named a remote service).
- */
-export function restrictSettings(settings: Settings): { settings: Settings; notice?: string } {
+/** The settings a folder in Restricted Mode runs with: no remote tracker or CRM, whatever the settings name. */
+export function restrictSettings(settings: Settings): Settings {
   const remote = (id: string) => vendorById(id)?.remote !== false;
-  if (!remote(settings.tracker) && !remote(settings.crm)) return { settings };
-  return {
-    settings: { ...settings, tracker: remote(settings.tracker) ? TrackerIds[0] : settings.tracker, crm: remote(settings.crm) ? CrmIds[0] : settings.crm },
-    notice: RestrictedNotice,
-  };
+  return { ...settings, tracker: remote(settings.tracker) ? TrackerIds[0] : settings.tracker, crm: remote(settings.crm) ? CrmIds[0] : settings.crm };
 }
 
 /** Whether a URL may receive credentials: https, or http on a loopback address. */

@@ -4,7 +4,7 @@
 // settings that choose services, routes or timing are read from user settings only too, and remote
 // services are off whatever they say.
 import * as vscode from 'vscode';
-import { MachineSettings, RestrictedSettings, type SettingKey, SettingKeys, type Settings, parseSettings, restrictSettings } from '../core/settings';
+import { MachineSettings, RestrictedNotice, RestrictedSettings, type SettingKey, SettingKeys, type Settings, parseSettings, restrictSettings } from '../core/settings';
 import { SettingsSection } from '../shared/ids';
 
 export function readSettings(scope?: vscode.Uri): { settings: Settings; problems: string[] } {
@@ -21,8 +21,9 @@ export function readSettings(scope?: vscode.Uri): { settings: Settings; problems
   }
   const parsed = parseSettings(raw);
   if (trusted) return parsed;
-  const restricted = restrictSettings(parsed.settings);
-  return { settings: restricted.settings, problems: restricted.notice ? [restricted.notice, ...parsed.problems] : parsed.problems };
+  // VS Code hides the folder's values of restricted settings from us too, so we cannot tell whether the
+  // repository asked for a remote service: the notice is always shown.
+  return { settings: restrictSettings(parsed.settings), problems: [RestrictedNotice, ...parsed.problems] };
 }
 
 /** The workspace folder a repository belongs to (settings and the data file are resolved against it). */

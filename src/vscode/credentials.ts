@@ -34,7 +34,18 @@ export async function testConnection(session: Session, log: vscode.LogOutputChan
   return results;
 }
 
-const credentialLabel = (v: VendorDescriptor) => (v.credential?.kind === 'webhook' ? `${v.label} webhook` : v.label);
+/** One thing *Set API Token* can store: a vendor's API token, or its webhook URL. */
+interface Secret {
+  vendor: VendorDescriptor;
+  webhook: boolean;
+}
+
+/** Every storable secret, in registry order; a vendor with both offers its token first. */
+function secrets(): Secret[] {
+  return CredentialVendors.flatMap((v) => [...(v.credential ? [{ vendor: v, webhook: false }] : []), ...(v.webhook ? [{ vendor: v, webhook: true }] : [])]);
+}
+
+const secretLabel = (s: Secret) => (s.webhook ? `${s.vendor.label} webhook` : s.vendor.label);
 
 export class Credentials {
   constructor(
@@ -45,14 +56,18 @@ export class Credentials {
   ) {}
 
   async setToken(preset?: string): Promise<void> {
-    const vendor = vendorById(preset ?? '')?.credential ? vendorById(preset!) : (await vscode.window.showQuickPick(
-      CredentialVendors.map((v) => ({ label: credentialLabel(v), vendor: v })),
+    // A preset is a vendor id (its token, else its webhook) or `<id>:webhook`.
+    const [presetId, presetKind] = (preset ?? '').split(':');
+    const preselected = secrets().filter((s) => s.vendor.id === presetId && (presetKind !== 'webhook' || s.webhook))[0];
+    const chosen = preselected ?? (await vscode.window.showQuickPick(
+      secrets().map((s) => ({ label: secretLabel(s), description: s.vendor.description, secret: s })),
       { title: 'Set API Token…', placeHolder: 'For which service?' },
-    ))?.vendor;
-    const credential = vendor?.credential;
-    if (!vendor || !credential) return;
-    const label = credentialLabel(vendor);
-    if (credential.kind === 'webhook') {
+    ))?.secret;
+    if (!chosen) return;
+    const vendor = chosen.vendor;
+    const credential = vendor.credential;
+    const label = secretLabel(chosen);
+    if (chosen.webhook || !credential) {
       const url = await vscode.window.showInputBox({
         title: `${label} URL`,
         prompt: 'The webhook URL is a secret: it is kept in VS Code secret storage, never in settings.',
@@ -86,7 +101,7 @@ export class Credentials {
     const own = Object.fromEntries(Object.entries(settings).filter(([k]) => k.startsWith(`${vendor.id}.`)).map(([k, v]) => [k.slice(vendor.id.length + 1), v]));
     const token = await vscode.window.showInputBox({
       title: `${label} API token for ${origin}`,
-      prompt: vendor.tokenPrompt?.(own, origin) ?? `It is kept in VS Code secret storage and sent only to ${origin}.`,
+      prompt: [vendor.tokenPrompt?.(own, origin) ?? `It is kept in VS Code secret storage and sent only to ${origin}.`, vendor.tokenHelp].filter(Boolean).join(' '),
       password: true,
       ignoreFocusOut: true,
       validateInput: (v) => (v.trim() ? undefined : 'The token is empty.'),

@@ -63,6 +63,7 @@ function composeEnv(ctx: ProviderContext): ComposeEnv {
     webhook: (vendor) => tokens.getWebhook(vendor),
     remotes: ctx.remotes,
     remote: () => loadRemote().remote,
+    env: (name) => process.env[name],
   };
 }
 

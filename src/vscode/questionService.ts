@@ -20,8 +20,8 @@ import { notify, plainKey } from './notify';
 import type { GitWatcher } from './git';
 import { inboxPath } from './providers';
 
-/** Builds the senders this window can use for a folder's settings (the data file's inbox is added here). */
-export type RemoteSenders = (settings: Settings, folder: vscode.Uri) => RouteSenders;
+/** The senders of a folder's configured routes (the data file's inbox is added here). */
+export type FolderSenders = (folder: vscode.Uri) => RouteSenders;
 
 /** What the form says in Restricted Mode; the typed text stays in the form. */
 export const RestrictedAsk = 'Questions are not sent from a folder in Restricted Mode. Trust the workspace to send.';
@@ -50,7 +50,7 @@ export class QuestionService implements vscode.Disposable {
     private readonly session: Session,
     private readonly git: GitWatcher,
     private readonly log: vscode.LogOutputChannel,
-    private readonly remoteSenders: RemoteSenders,
+    private readonly folderSenders: FolderSenders,
   ) {
     this.disposables.push(vscode.window.onDidChangeWindowState((s) => {
       if (!s.focused) return;
@@ -111,7 +111,7 @@ export class QuestionService implements vscode.Disposable {
     const cur = this.currentFolder();
     let remote: RouteSenders = {};
     try {
-      if (cur) remote = this.remoteSenders(cur.settings, cur.folder);
+      if (cur) remote = this.folderSenders(cur.folder);
     } catch (e) {
       this.log.warn(`Question routes: ${String(e)}`);
     }

@@ -41,18 +41,23 @@ export class TokenStore implements vscode.Disposable {
   async get(vendor: string, url: string, settings: Settings): Promise<string | undefined> {
     const c = vendorById(vendor)?.credential;
     if (c?.kind !== 'token') return undefined;
+    const parts = c.envParts && Object.entries(c.envParts).map(([k, v]) => [k, this.env[v]] as const);
+    const fromParts = parts?.every(([, v]) => v) ? JSON.stringify(Object.fromEntries(parts)) : undefined;
     return tokenFor(vendor, url, {
-      envToken: this.env[c.env],
+      envToken: this.env[c.env] || fromParts,
       envUrl: this.env[c.envUrl],
       userLevelUrl: credentialUrl(vendor, settings),
       secret: (key) => Promise.resolve(this.secrets.get(key)),
     });
   }
 
-  /** Whether the environment sets this vendor's credential (it wins for its origin). */
+  /** The environment variable that sets this vendor's token (it wins for its origin), if set. */
   envSets(vendor: string): string | undefined {
     const c = vendorById(vendor)?.credential;
-    return c && this.env[c.env] ? c.env : undefined;
+    if (!c) return undefined;
+    if (this.env[c.env]) return c.env;
+    const parts = c.envParts ? Object.values(c.envParts) : [];
+    return parts.length && parts.every((v) => this.env[v]) ? parts.join(', ') : undefined;
   }
 
   async set(vendor: string, url: string, token: string): Promise<void> {
@@ -94,7 +99,7 @@ export class TokenStore implements vscode.Disposable {
   async clear(): Promise<number> {
     const index = await this.readIndex();
     // Webhook keys are fixed: removed even if an index entry was lost.
-    const keys = new Set([...index, ...CredentialVendors.filter((v) => v.credential?.kind === 'webhook').map((v) => secretKey(v.id, 'webhook'))]);
+    const keys = new Set([...index, ...CredentialVendors.filter((v) => v.webhook).map((v) => secretKey(v.id, 'webhook'))]);
     let removed = 0;
     for (const key of keys) {
       if (!index.includes(key) && !(await this.secrets.get(key))) continue;
@@ -107,9 +112,9 @@ export class TokenStore implements vscode.Disposable {
 
   /** Webhook URLs are secrets too: stored under their vendor with a fixed origin key. */
   async getWebhook(vendor: string): Promise<string | undefined> {
-    const c = vendorById(vendor)?.credential;
-    if (c?.kind !== 'webhook') return undefined;
-    return this.env[c.env] || (await this.secrets.get(secretKey(vendor, 'webhook'))) || undefined;
+    const w = vendorById(vendor)?.webhook;
+    if (!w) return undefined;
+    return this.env[w.env] || (await this.secrets.get(secretKey(vendor, 'webhook'))) || undefined;
   }
 
   async setWebhook(vendor: string, url: string): Promise<void> {

@@ -69,6 +69,11 @@ export interface CodeServerOptions {
   port?: number;
   /** How long to wait for the server to answer. */
   startTimeoutMs?: number;
+  /**
+   * Workspace trust: `disabled` (default) trusts every folder; `prompt` turns trust on without the
+   * start-up modal, so a folder never trusted before opens in Restricted Mode with the UI usable.
+   */
+  trust?: 'disabled' | 'prompt';
 }
 
 export interface CodeServer {
@@ -170,6 +175,14 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
     'git.autoRepositoryDetection': true,
     'git.openRepositoryInParentFolders': 'always',
     'security.workspace.trust.enabled': false,
+    ...(opts.trust === 'prompt' ? {
+      'security.workspace.trust.enabled': true,
+      // No modal asking to trust the folder on open: it would cover the workbench the test drives.
+      'security.workspace.trust.startupPrompt': 'never',
+      'security.workspace.trust.banner': 'always',
+      'security.workspace.trust.untrustedFiles': 'open',
+      'security.workspace.trust.emptyWindow': false,
+    } : {}),
     ...opts.settings,
   };
   // Settings first: the workbench reads them on its first load.
@@ -200,7 +213,7 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
       '--bind-addr', `127.0.0.1:${opts.port ?? 0}`,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(opts.trust === 'prompt' ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       ...(opts.folder ? [opts.folder] : []),
     ],

@@ -27,7 +27,69 @@ export function workbench(page: () => Page) {
     await page().locator('.part.sidebar').getByRole('button', { name: 'Refresh', exact: true }).first().click();
   }
 
-  return { statusItem, sidebar, sidebarText, openSidebar, refresh };
+  /**
+   * Runs a command from the Command Palette (F1) by its title, as a person does. Focus goes to the
+   * workbench first: a key pressed while the sidebar webview has focus would reach the webview.
+   */
+  async function runCommand(title: string): Promise<void> {
+    const p = page();
+    await p.locator('.part.editor').click({ position: { x: 200, y: 200 } });
+    const input = p.locator('.quick-input-widget input.input');
+    await p.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(`>${title}`);
+    const row = p.locator('.quick-input-widget .monaco-list-row').filter({ hasText: title }).first();
+    await row.waitFor({ timeout: 10_000 });
+    await row.click();
+  }
+
+  /** Picks an item of an open quick pick (showQuickPick) by its label. */
+  async function pick(label: string | RegExp): Promise<void> {
+    const row = page().locator('.quick-input-widget .monaco-list-row').filter({ hasText: label }).first();
+    await row.waitFor({ timeout: 10_000 });
+    await row.click();
+  }
+
+  /** Visible notification toasts (bottom right). */
+  const toasts = (): Locator => page().locator('.notifications-toasts .notification-toast');
+
+  return { statusItem, sidebar, sidebarText, openSidebar, refresh, runCommand, pick, toasts };
+}
+
+/** One notification message as rendered: its text and the links VS Code made of it. */
+export interface SeenNotification {
+  text: string;
+  anchors: number;
+  hrefs: string[];
+}
+
+/**
+ * Records every notification message the workbench renders, from page load on (toasts and the
+ * notification center), so one that auto-hides before a test looks is still checked. Install before
+ * `page.goto`; read with `seenNotifications`.
+ */
+export async function recordNotifications(page: Page): Promise<void> {
+  // A string: this project compiles without the DOM library, and the script runs in the page.
+  await page.addInitScript(`(() => {
+    // Webview iframes run this too; only the workbench renders notifications.
+    if (window.top !== window) return;
+    const seen = [];
+    window.__ccNotifications = seen;
+    const scan = () => {
+      for (const el of document.querySelectorAll('.notification-list-item-message')) {
+        const text = el.textContent || '';
+        const links = Array.from(el.querySelectorAll('a'));
+        if (seen.some((s) => s.text === text && s.anchors === links.length)) continue;
+        seen.push({ text, anchors: links.length, hrefs: links.map((a) => a.getAttribute('href') || '') });
+      }
+    };
+    new MutationObserver(scan).observe(document, { subtree: true, childList: true, characterData: true });
+  })()`);
+}
+
+/** What recordNotifications saw so far. */
+export function seenNotifications(page: Page): Promise<SeenNotification[]> {
+  return page.evaluate<SeenNotification[]>('window.__ccNotifications ?? []');
 }
 
 /** Measured figures: printed as `[figure] label: value` and written to test-results/<name>.json. */

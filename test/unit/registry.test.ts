@@ -99,6 +99,10 @@ describe('vendor registry', () => {
     assert.equal(repositoryFromRemotes(remotes, 'https://api.github.com'), 'acme/app');
     assert.equal(repositoryFromRemotes([{ name: 'origin', fetchUrl: 'ssh://git@ghe.acme.io:2222/team/svc.git' }], 'https://ghe.acme.io/api/v3'), 'team/svc');
     assert.equal(repositoryFromRemotes(remotes, 'https://ghe.acme.io/api/v3'), undefined);
+    // Subgroups, custom ports, scp-like and https remotes of a self-managed forge.
+    assert.equal(repositoryFromRemotes([{ name: 'origin', fetchUrl: 'ssh://git@git.acme.ru:2222/sales/tools/crm-bridge.git' }], 'https://git.acme.ru/api/v4'), 'sales/tools/crm-bridge');
+    assert.equal(repositoryFromRemotes([{ name: 'origin', fetchUrl: 'git@git.acme.ru:sales/crm.git' }], 'https://git.acme.ru/api/v4'), 'sales/crm');
+    assert.equal(repositoryFromRemotes([{ name: 'origin', pushUrl: 'https://oauth2:x@git.acme.ru/a/b/c/' }], 'https://git.acme.ru/api/v4'), 'a/b/c');
   });
 });
 

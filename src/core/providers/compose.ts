@@ -34,6 +34,8 @@ export interface ComposeEnv {
   remotes: () => readonly GitRemote[];
   /** Loads the HTTP half on first use. */
   remote: () => RemoteHalf;
+  /** The process environment (the contract's variables); none when absent. */
+  env?: (name: string) => string | undefined;
 }
 
 function descriptor(id: string, setting: string): VendorDescriptor {
@@ -67,6 +69,7 @@ export function vendorContext(v: VendorDescriptor, settings: Settings, env: Comp
       return env.remote().transport;
     },
     webhook: () => env.webhook(v.id),
+    env: (name) => env.env?.(name),
     repositoryFromRemote: (apiUrl) => repositoryFromRemotes(env.remotes(), apiUrl),
   };
 }
@@ -165,8 +168,8 @@ export function repositoryFromRemotes(remotes: readonly GitRemote[], apiUrl: str
   const ordered = [...remotes].sort((a, b) => (a.name === 'origin' ? -1 : b.name === 'origin' ? 1 : 0));
   for (const r of ordered) {
     const url = (r.fetchUrl ?? r.pushUrl ?? '').slice(0, 2048);
-    const m = /^(?:https?:\/\/(?:[^@/]+@)?|ssh:\/\/(?:[^@/]+@)?|[^@/:]+@)([^/:]+)(?::\d+)?[/:]([\w.-]+)\/([\w.-]+?)(?:\.git)?\/?$/.exec(url);
-    if (m && m[1].toLowerCase() === apiHost) return `${m[2]}/${m[3]}`;
+    const m = /^(?:https?:\/\/(?:[^@/]+@)?|ssh:\/\/(?:[^@/]+@)?|[^@/:]+@)([^/:]+)(?::\d+)?[/:]((?:[\w.-]+\/)+[\w.-]+?)(?:\.git)?\/?$/.exec(url);
+    if (m && m[1].toLowerCase() === apiHost) return m[2];
   }
   return undefined;
 }

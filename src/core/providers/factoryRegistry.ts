@@ -1,7 +1,10 @@
 // The HTTP half of every remote vendor, by id: bundled into dist/remote.js, which is loaded the first
 // time a remote tracker, CRM or route is configured. test/unit/registry.test.ts checks that every
 // descriptor with `remote: true` has its line here.
+import { amocrmFactories } from './amocrm/factories';
+import { bitrix24Factories } from './bitrix24/factories';
 import { githubFactories } from './github/factories';
+import { gitlabFactories } from './gitlab/factories';
 import { hubspotFactories } from './hubspot/factories';
 import { jiraFactories } from './jira/factories';
 import { linearFactories } from './linear/factories';
@@ -10,6 +13,8 @@ import { salesforceFactories } from './salesforce/factories';
 import { slackFactories } from './slack/factories';
 import { teamsFactories } from './teams/factories';
 import type { VendorFactories } from './vendor';
+import { youtrackFactories } from './youtrack/factories';
+import { zohoFactories } from './zoho/factories';
 
 /** Factories of the vendors reached over HTTP, by vendor id. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each vendor's factories take its own settings type
@@ -17,9 +22,14 @@ export const RemoteFactories: Readonly<Record<string, VendorFactories<any>>> = {
   jira: jiraFactories,
   github: githubFactories,
   linear: linearFactories,
+  gitlab: gitlabFactories,
+  youtrack: youtrackFactories,
   hubspot: hubspotFactories,
   salesforce: salesforceFactories,
   pipedrive: pipedriveFactories,
+  bitrix24: bitrix24Factories,
+  amocrm: amocrmFactories,
+  zoho: zohoFactories,
   slack: slackFactories,
   teams: teamsFactories,
 };

@@ -3,9 +3,12 @@
 // and a fake server. Settings enums and schemas, token specs, quick-picks, deal-URL hosts and route
 // names all come from these lists.
 import type * as z from 'zod/mini';
+import { amocrm } from './amocrm/index';
+import { bitrix24 } from './bitrix24/index';
 import { csv } from './csv/index';
 import { email } from './email/index';
 import { github } from './github/index';
+import { gitlab } from './gitlab/index';
 import { hubspot } from './hubspot/index';
 import { jira } from './jira/index';
 import { linear } from './linear/index';
@@ -14,12 +17,14 @@ import { pipedrive } from './pipedrive/index';
 import { salesforce } from './salesforce/index';
 import { slack } from './slack/index';
 import { teams } from './teams/index';
+import { youtrack } from './youtrack/index';
+import { zoho } from './zoho/index';
 import type { VendorDescriptor, VendorSetting } from './vendor';
 
 /** Where tickets come from, in quick-pick order (the first is the default). */
-export const Trackers = [local, jira, github, linear] as const;
+export const Trackers = [local, jira, github, linear, gitlab, youtrack] as const;
 /** Where deals come from, in quick-pick order (the first is the default). */
-export const Crms = [local, csv, hubspot, salesforce, pipedrive] as const;
+export const Crms = [local, csv, hubspot, salesforce, pipedrive, bitrix24, amocrm, zoho] as const;
 /** Question routes of their own (beyond `crm` and `ticketComment`). */
 export const Chats = [slack, teams, email] as const;
 
@@ -56,8 +61,8 @@ export const VendorSettingSpecs: ReadonlyArray<{ key: VendorSettingKey; vendor: 
 /** The schema of each vendor setting, by full key. */
 export const VendorSchemas = Object.fromEntries(VendorSettingSpecs.map((s) => [s.key, s.spec.schema])) as Record<VendorSettingKey, z.ZodMiniType>;
 
-/** Vendors with a stored credential (token or webhook URL), in quick-pick order. */
-export const CredentialVendors: readonly VendorDescriptor[] = Vendors.filter((v) => v.credential);
+/** Vendors with a stored credential (an API token, a webhook URL or both), in quick-pick order. */
+export const CredentialVendors: readonly VendorDescriptor[] = Vendors.filter((v) => v.credential || v.webhook);
 
 /** Host names whose links are deal links of some CRM. */
 export const DealUrlHosts: readonly string[] = Vendors.flatMap((v) => v.dealUrlHosts ?? []);

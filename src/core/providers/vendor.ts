@@ -21,8 +21,10 @@ export interface VendorSetting<T = unknown> {
   scope: 'machine' | 'resource';
 }
 
-/** How a chat webhook URL is pinned and its answers read. */
+/** A chat webhook: a secret URL (stored like a token), how it is pinned and how its answers read. */
 export interface WebhookSpec {
+  /** The environment variable that may hold the URL instead (`CUSTOMER_CONTEXT_<VENDOR>_WEBHOOK_URL`). */
+  env: string;
   /** Human name in messages. */
   name: string;
   /** Whether a webhook URL may point at this host (lower-case): the URL is a secret. */
@@ -36,10 +38,21 @@ export interface WebhookSpec {
   classify?(status: number, body: string, vendorWord: string | undefined): ProviderErrorKind | undefined;
 }
 
-/** A vendor's credential: an API token bound to the origin of its URL setting, or a secret webhook URL. */
-export type VendorCredential =
-  | { kind: 'token'; env: string; envUrl: string; urlSetting: string; prompt?: string }
-  | { kind: 'webhook'; env: string };
+/** A vendor's API token, bound to the origin of its URL setting (a webhook URL is WebhookSpec's). */
+export type VendorCredential = {
+  kind: 'token';
+  /** The token's environment variable (`CUSTOMER_CONTEXT_<VENDOR>_TOKEN`). */
+  env: string;
+  /** The variable naming the only origin the environment token is sent to. */
+  envUrl: string;
+  /** The vendor's (machine-scoped) setting whose origin the token is bound to. */
+  urlSetting: string;
+  /**
+   * A token made of parts (a self-client's id, secret and refresh token), when `env` is unset: each
+   * field from its variable, the token being their JSON object. Bound to the same origin.
+   */
+  envParts?: Readonly<Record<string, string>>;
+};
 
 /** The data half of a vendor; `S` maps its setting names (without the vendor prefix) to types. */
 export interface VendorDescriptor<Id extends string = string, S extends Record<string, unknown> = Record<string, unknown>> {
@@ -64,6 +77,8 @@ export interface VendorDescriptor<Id extends string = string, S extends Record<s
   readonly manualRoute?: { url(q: Question): string };
   /** Extra questions *Configure* asks after the URL, saved in user settings. */
   readonly configure?: readonly VendorPrompt[];
+  /** Where to find or create the token in the vendor's own UI (shown when it is asked for). */
+  readonly tokenHelp?: string;
   /** The token input box's prompt, when the default one is not precise enough. */
   tokenPrompt?(settings: S, origin: string): string | undefined;
   /** Factories of a vendor that needs no HTTP (in the main bundle); remote ones: factoryRegistry.ts. */
@@ -112,6 +127,8 @@ export interface VendorContext<S = Record<string, unknown>> {
   transport: HttpTransport;
   /** The webhook URL of a chat vendor, if set. */
   webhook: () => Promise<string | undefined>;
+  /** An environment variable of the contract (containers and CI), read through the host. */
+  env: (name: string) => string | undefined;
   /** `owner/repo` parsed from the repository's git remote for the forge whose API URL is `apiUrl`. */
   repositoryFromRemote: (apiUrl: string) => string | undefined;
 }

@@ -87,7 +87,11 @@ function wellFormed(text: string, oneLine: boolean): string {
 }
 
 function field(text: string, max: number, oneLine = true): string {
-  return clip(wellFormed(text, oneLine).split(MarkerPrefix).join(BrokenMarker), max);
+  // Only the start can show: cut first (leaving room for a marker that starts before `max`), so a
+  // 64 KB field costs what a short one does.
+  const room = max + MarkerPrefix.length + 2;
+  const start = text.length > room ? text.slice(0, room) : text;
+  return clip(wellFormed(start, oneLine).split(MarkerPrefix).join(BrokenMarker), max);
 }
 
 function optionalField(text: string | undefined, max: number): string | undefined {

@@ -75,43 +75,62 @@ export function dealFor(provider: string, q: Question, valid: RegExp): QuestionD
 }
 
 const Entities: Record<string, string> = { lt: '<', gt: '>', quot: '"', '#39': "'", nbsp: ' ', amp: '&' };
+/** Longest entity name above plus its `;`: the scan for the `;` looks no further. */
+const EntityReach = 6;
 const BlockEnd = /^\/(p|div|li|pre|h\d)$/i;
 
 /**
  * Strips HTML to text, for task bodies sales may have edited. One pass over the input with no
- * backtracking regular expression: a hostile body (`<<<<…` without `>`) costs time in proportion
- * to its length.
+ * backtracking regular expression and no search that can rescan: a hostile body (`<<<<…` without
+ * `>`, `&&&&…` without `;`) costs time in proportion to its length. Everything from a `<` to the
+ * next `>` is a tag (editors write a typed `<` as `&lt;`), a comment to its `-->`, a `<` with no
+ * `>` after it is text, and the entities above are decoded once (`&amp;lt;` gives `&lt;`).
  */
 export function htmlToText(html: string): string {
   let out = '';
+  // Text is copied in runs, from `from` up to the next tag or entity.
+  let from = 0;
   let i = 0;
+  // Set once a search for `>` (or `-->`) fails: none is found later either, so none is searched
+  // again.
+  let noMoreTags = false;
+  let noCommentEnd = false;
   while (i < html.length) {
-    const c = html[i];
-    if (c === '<') {
+    const c = html.charCodeAt(i);
+    if (c === 0x3c && !noMoreTags) {
+      out += html.slice(from, i);
+      // A comment may hold `>`; one never closed is read as a tag like any other.
+      const end = !noCommentEnd && html.startsWith('<!--', i) ? html.indexOf('-->', i + 4) : -1;
+      if (end < 0 && html.startsWith('<!--', i)) noCommentEnd = true;
+      if (end >= 0) {
+        from = i = end + 3;
+        continue;
+      }
       const close = html.indexOf('>', i + 1);
       if (close < 0) {
-        out += html.slice(i); // a lone `<` is text, not a tag
-        break;
+        noMoreTags = true;
+        from = i;
+        continue;
       }
       const tag = html.slice(i + 1, Math.min(close, i + 12)).trim();
       if (/^br\b|^br\/?$/i.test(tag) || BlockEnd.test(tag)) out += '\n';
-      i = close + 1;
-    } else if (c === '&') {
-      const semi = html.indexOf(';', i + 1);
-      const name = semi > 0 && semi - i <= 5 ? html.slice(i + 1, semi) : '';
-      if (name in Entities) {
-        out += Entities[name];
-        i = semi + 1;
-      } else {
-        out += c;
-        i++;
+      from = i = close + 1;
+    } else if (c === 0x26) {
+      let semi = -1;
+      for (let j = i + 1; j < html.length && j <= i + EntityReach; j++) {
+        if (html.charCodeAt(j) === 0x3b) {
+          semi = j;
+          break;
+        }
       }
-    } else {
-      out += c;
-      i++;
-    }
+      const name = semi > 0 ? html.slice(i + 1, semi) : '';
+      if (Object.prototype.hasOwnProperty.call(Entities, name)) {
+        out += html.slice(from, i) + Entities[name];
+        from = i = semi + 1;
+      } else i++;
+    } else i++;
   }
-  return tidyLines(out);
+  return tidyLines(out + html.slice(from));
 }
 
 /** Trailing blanks removed from each line, at most one empty line in a row, trimmed. */

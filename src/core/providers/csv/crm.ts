@@ -1,6 +1,10 @@
 // Deals from a CSV export of a CRM that has no API (RegionSoft CRM, 1C, a spreadsheet). Parsing is
 // pure and forgiving: a broken row is reported with its physical line number and skipped, the rest
 // is kept, because one typo in a 2,000-row export must not hide every customer.
+//
+// The file is outside text: parsing is one pass, header names and amounts are read by loops, the
+// remaining regular expressions are anchored and cannot backtrack, and the cells that are matched
+// (amount, date) or kept (names, ids, links) have length caps, so no file can stall the editor.
 import { ProviderError, toProviderError } from '../../errors';
 import type { Deal } from '../../model';
 import type { Crm } from '../types';
@@ -142,11 +146,30 @@ const ALIASES: Record<CsvColumnKey, string[]> = {
 
 const KEYS = Object.keys(ALIASES) as CsvColumnKey[];
 
+/** Longest cell kept as a name (customer, stage, owner, e-mail): longer ones are cut. */
+const MAX_TEXT_CELL = 500;
+/** Longest deal id kept; a longer one is no id, and its row is reported. */
+const MAX_ID_CELL = 200;
+/** Longest link kept; a longer one is left out rather than cut (a cut link leads elsewhere). */
+const MAX_URL_CELL = 2048;
+/** Longest amount or date cell read: `-1 200 000 000,00 руб.` is 22 characters. */
+const MAX_NUMBER_CELL = 100;
+
+function isBlank(c: string): boolean {
+  return c === ' ' || c === '\t' || c === '\n' || c === '\r' || /\s/.test(c);
+}
+
+/**
+ * Header text compared: lower case, single spaces, without surrounding quotes, `:` or `*`. The
+ * ends are trimmed by loops: a `+` class anchored at the end (`/["'\s:*]+$/`) is tried from every
+ * position and took seconds on a long header cell.
+ */
 function normalizeHeader(h: string): string {
-  return h
-    .replace(/^["'\s]+|["'\s:*]+$/g, '')
-    .replace(/\s+/g, ' ')
-    .toLowerCase();
+  let start = 0;
+  let end = h.length;
+  while (start < end && (h[start] === '"' || h[start] === "'" || isBlank(h[start]))) start++;
+  while (end > start && ('"\':*'.includes(h[end - 1]) || isBlank(h[end - 1]))) end--;
+  return h.slice(start, end).replace(/\s+/g, ' ').toLowerCase();
 }
 
 interface CsvRecord {
@@ -171,6 +194,21 @@ function detectDelimiter(text: string): ',' | ';' {
   return semicolons > commas ? ';' : ',';
 }
 
+function hasText(fields: string[]): boolean {
+  for (const f of fields) if (f.trim() !== '') return true;
+  return false;
+}
+
+/** The index of the next `"`, CR, LF or `stop` at or after `from`, or the text's length. */
+function nextSpecial(text: string, from: number, stop: string): number {
+  const s = stop.charCodeAt(0);
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 || c === 0x0d || c === 0x0a || c === s) return i;
+  }
+  return text.length;
+}
+
 /** RFC 4180 records with the physical line each starts on; also LF-only and lone-CR line ends. */
 function splitRecords(text: string, delimiter: string, problems: CsvProblem[]): CsvRecord[] {
   const records: CsvRecord[] = [];
@@ -180,13 +218,17 @@ function splitRecords(text: string, delimiter: string, problems: CsvProblem[]): 
   let recordLine = 1;
   let quoted = false;
   let quoteLine = 0;
+  // Whether the unquoted field so far is blank: kept as we go rather than found by trimming the
+  // field at every quote, which made a long cell full of quotes quadratic.
+  let fieldBlank = true;
   let i = 0;
   const endRecord = (): void => {
     fields.push(field);
     // A blank line (or one with only delimiters, as spreadsheets pad) is no record.
-    if (fields.some((f) => f.trim() !== '')) records.push({ line: recordLine, fields });
+    if (hasText(fields)) records.push({ line: recordLine, fields });
     fields = [];
     field = '';
+    fieldBlank = true;
   };
   while (i < text.length) {
     const c = text[i];
@@ -198,6 +240,8 @@ function splitRecords(text: string, delimiter: string, problems: CsvProblem[]): 
           continue;
         }
         quoted = false;
+        // Once per quoted field, so in proportion to the file overall: `""  "x"` reopens as before.
+        fieldBlank = field.trim() === '';
         i++;
         continue;
       }
@@ -207,20 +251,29 @@ function splitRecords(text: string, delimiter: string, problems: CsvProblem[]): 
         i += 2;
         continue;
       }
-      if (c === '\n' || c === '\r') line++;
-      field += c === '\r' ? '\n' : c;
-      i++;
+      if (c === '\n' || c === '\r') {
+        line++;
+        field += '\n';
+        i++;
+        continue;
+      }
+      // Copied in runs up to the next quote or line end, not character by character.
+      const end = nextSpecial(text, i, '"');
+      field += text.slice(i, end);
+      i = end;
       continue;
     }
-    if (c === '"' && field.trim() === '') {
+    if (c === '"' && fieldBlank) {
       // Opening quote; spaces before it (`a, "b"`) are dropped as most exporters intend.
       quoted = true;
       quoteLine = line;
       field = '';
+      fieldBlank = false;
       i++;
     } else if (c === delimiter) {
       fields.push(field);
       field = '';
+      fieldBlank = true;
       i++;
     } else if (c === '\r' || c === '\n') {
       endRecord();
@@ -228,8 +281,13 @@ function splitRecords(text: string, delimiter: string, problems: CsvProblem[]): 
       line++;
       recordLine = line;
     } else {
-      field += c;
-      i++;
+      // Copied in runs up to the next delimiter, quote or line end (a quote within a field is
+      // text: it opens nothing, so it is copied alone).
+      const end = c === '"' ? i + 1 : nextSpecial(text, i, delimiter);
+      const run = text.slice(i, end);
+      field += run;
+      if (fieldBlank && run.trim() !== '') fieldBlank = false;
+      i = end;
     }
   }
   if (quoted) {
@@ -261,26 +319,63 @@ function currencyCode(raw: string): string | undefined {
   return undefined;
 }
 
+function isDigit(c: string | undefined): boolean {
+  return c !== undefined && c >= '0' && c <= '9';
+}
+
+/** Removed from amounts before reading them: spaces (no-break and thin too) and `'`. */
+function isGroupSpace(c: string): boolean {
+  return c === "'" || c === '\u00a0' || c === '\u202f' || c === '\u2009' || /\s/.test(c);
+}
+
+/**
+ * An amount cell split into currency prefix, number and currency suffix (`$`, `-1,5`, `руб.`), by
+ * one scan: the prefix runs to the first digit, sign, comma or bracket (a leading `.` is the
+ * number's), the number is an optional sign or `(`, digits with `.` and `,`, an optional `)`, and
+ * the suffix has no digit, comma or bracket. Undefined when the cell is not shaped so.
+ */
+function splitAmount(s: string): { prefix: string; number: string; suffix: string } | undefined {
+  let i = 0;
+  if (s[0] !== '.') {
+    while (i < s.length && !isDigit(s[i]) && !'-+,('.includes(s[i])) i++;
+  }
+  const prefix = s.slice(0, i);
+  const start = i;
+  if (i < s.length && '-+('.includes(s[i])) i++;
+  const digits = i;
+  while (i < s.length && (isDigit(s[i]) || s[i] === '.' || s[i] === ',')) i++;
+  if (i === digits) return undefined;
+  if (s[i] === ')') i++;
+  const number = s.slice(start, i);
+  const suffix = s.slice(i);
+  if (suffix && '.,)'.includes(suffix[0])) return undefined;
+  for (const c of suffix) if (isDigit(c) || c === ',' || c === ')') return undefined;
+  return { prefix, number, suffix };
+}
+
 /**
  * Parses `1 200 000,50`, `1,200,000.50`, `120000`, `$120,000`, `1.200.000,50 руб.`. A lone comma
  * is a decimal comma in semicolon files (that is why they use semicolons) and a thousands separator
- * in comma files when followed by groups of three digits.
+ * in comma files when followed by groups of three digits. A cell longer than MAX_NUMBER_CELL is no
+ * amount: the patterns below then only ever see short text.
  */
 function parseAmount(
   raw: string,
   delimiter: string,
 ): { value: number; currency?: string } | undefined {
-  let s = raw.replace(/[\s\u00a0\u202f\u2009']/g, '');
+  if (raw.length > MAX_NUMBER_CELL) return undefined;
+  let s = '';
+  for (const c of raw) if (!isGroupSpace(c)) s += c;
   let currency: string | undefined;
-  const affix = /^([^\d\-+.,(][^\d\-+,(]*)?([-+(]?[\d.,]+\)?)([^\d.,)][^\d,)]*)?$/.exec(s);
+  const affix = splitAmount(s);
   if (!affix) return undefined;
-  for (const part of [affix[1], affix[3]]) {
+  for (const part of [affix.prefix, affix.suffix]) {
     if (!part) continue;
     const code = currencyCode(part);
     if (!code) return undefined;
     currency = code;
   }
-  s = affix[2];
+  s = affix.number;
   let negative = false;
   if (s.startsWith('(') && s.endsWith(')')) {
     negative = true;
@@ -326,6 +421,7 @@ const pad = (n: number): string => String(n).padStart(2, '0');
 /** `YYYY-MM-DD` from ISO dates or `DD.MM.YYYY` (1C, Excel in ru-RU), a trailing time ignored. */
 function parseDate(raw: string): string | undefined {
   const s = raw.trim();
+  if (s.length > MAX_NUMBER_CELL) return undefined;
   let y: number;
   let m: number;
   let d: number;
@@ -343,6 +439,8 @@ function parseDate(raw: string): string | undefined {
 
 /** Several keys in one cell: `ACME-42, ACME-43` or `ACME-42; ACME-43` or space separated. */
 function splitTickets(cell: string): string[] {
+  // Most cells hold one key: no split, no set (a file has thousands of rows).
+  if (!/[\s,;]/.test(cell)) return cell ? [cell] : [];
   const seen = new Set<string>();
   const keys: string[] = [];
   for (const k of cell.split(/[\s,;]+/)) {
@@ -358,25 +456,48 @@ function quoteValue(v: string): string {
   return JSON.stringify(shown);
 }
 
+/** A header cell as messages name it: trimmed, cut to 40 characters, in quotes. */
+function headerName(h: string): string {
+  const t = h.trim();
+  return `"${t.length > 40 ? `${t.slice(0, 40)}…` : t}"`;
+}
+
+/** The header's cells for a message: the first 20, then how many more. */
+function headerList(header: string[]): string {
+  const shown = header.slice(0, 20).map(headerName);
+  if (header.length > 20) shown.push(`and ${header.length - 20} more`);
+  return shown.join(', ');
+}
+
+/** A cell kept as text, cut to MAX_TEXT_CELL characters. */
+function textCell(v: string): string {
+  return v.length > MAX_TEXT_CELL ? `${v.slice(0, MAX_TEXT_CELL - 1)}…` : v;
+}
+
 /** Finds each column: the `columns` setting first, then the built-in aliases. */
 function mapColumns(
   header: string[],
   columns: CsvColumns,
   problems: CsvProblem[],
 ): Partial<Record<CsvColumnKey, number>> {
-  const names = header.map(normalizeHeader);
+  // Each normalised name → its columns in order: one lookup per alias, however wide the file.
+  const byName = new Map<string, number[]>();
+  header.forEach((h, i) => {
+    const name = normalizeHeader(h);
+    const list = byName.get(name);
+    if (list) list.push(i);
+    else byName.set(name, [i]);
+  });
   const used = new Set<number>();
   const found: Partial<Record<CsvColumnKey, number>> = {};
   for (const key of KEYS) {
     const wanted = columns[key]?.trim();
     if (!wanted) continue;
-    const index = names.indexOf(normalizeHeader(wanted));
-    if (index < 0) {
+    const index = byName.get(normalizeHeader(wanted))?.[0];
+    if (index === undefined) {
       problems.push({
         line: 1,
-        message: `column "${wanted}" set in csv.columns.${key} is not in the header (${header
-          .map((h) => `"${h.trim()}"`)
-          .join(', ')})`,
+        message: `column "${wanted}" set in csv.columns.${key} is not in the header (${headerList(header)})`,
       });
       continue;
     }
@@ -386,8 +507,8 @@ function mapColumns(
   for (const key of KEYS) {
     if (found[key] !== undefined || columns[key]?.trim()) continue;
     for (const alias of ALIASES[key]) {
-      const index = names.findIndex((n, i) => n === alias && !used.has(i));
-      if (index >= 0) {
+      const index = byName.get(alias)?.find((i) => !used.has(i));
+      if (index !== undefined) {
         found[key] = index;
         used.add(index);
         break;
@@ -425,26 +546,32 @@ function parse(text: string, columns: CsvColumns): CsvParseResult & { fatal?: Cs
     if (col[key] !== undefined) continue;
     const configured = problems.find((p) => p.message.includes(`csv.columns.${key} `));
     if (configured) return { rows, problems, fatal: configured };
-    const headers = header.fields.map((h) => `"${h.trim()}"`).join(', ');
     return fail(
       header.line,
-      `no ${key} column in the header (${headers}); name it in customerContext.csv.columns.${key}`,
+      `no ${key} column in the header (${headerList(header.fields)}); ` +
+        `name it in customerContext.csv.columns.${key}`,
     );
   }
   if (col.ticket === undefined || col.customer === undefined) return { rows, problems };
 
-  for (const record of records) {
-    const cell = (key: CsvColumnKey): string => {
-      const index = col[key];
-      return index === undefined ? '' : (record.fields[index] ?? '').trim();
-    };
+  // One function for every row (not a closure per row: a file has thousands).
+  let record: CsvRecord = header;
+  const cell = (key: CsvColumnKey): string => {
+    const index = col[key];
+    return index === undefined ? '' : (record.fields[index] ?? '').trim();
+  };
+  for (record of records) {
     const rowProblems: string[] = [];
-    const tickets = splitTickets(cell('ticket'));
+    const ticketCell = cell('ticket');
+    const tickets = splitTickets(ticketCell);
     if (tickets.length === 0)
-      rowProblems.push(`ticket is empty (column "${header.fields[col.ticket].trim()}")`);
-    const customer = cell('customer');
+      rowProblems.push(`ticket is empty (column ${headerName(header.fields[col.ticket])})`);
+    const customer = textCell(cell('customer'));
     if (!customer)
-      rowProblems.push(`customer is empty (column "${header.fields[col.customer].trim()}")`);
+      rowProblems.push(`customer is empty (column ${headerName(header.fields[col.customer])})`);
+    const id = cell('id');
+    if (id.length > MAX_ID_CELL)
+      rowProblems.push(`id ${quoteValue(id)} is longer than ${MAX_ID_CELL} characters`);
 
     let amount: number | undefined;
     let currency = cell('currency') ? currencyCode(cell('currency')) : undefined;
@@ -454,6 +581,8 @@ function parse(text: string, columns: CsvColumns): CsvParseResult & { fatal?: Cs
       if (parsed) {
         amount = parsed.value;
         currency ??= parsed.currency;
+      } else if (rawAmount.length > MAX_NUMBER_CELL) {
+        rowProblems.push(`amount ${quoteValue(rawAmount)} is not a number (too long)`);
       } else rowProblems.push(`amount ${quoteValue(rawAmount)} is not a number`);
     }
     let closeDate: string | undefined;
@@ -471,18 +600,20 @@ function parse(text: string, columns: CsvColumns): CsvParseResult & { fatal?: Cs
       continue;
     }
 
-    const deal: Deal = { id: cell('id') || `csv:${record.line}`, customer };
+    const deal: Deal = { id: id || `csv:${record.line}`, customer };
     if (amount !== undefined) deal.amount = amount;
     if (currency) deal.currency = currency;
-    if (cell('stage')) deal.stage = cell('stage');
+    const stage = textCell(cell('stage'));
+    if (stage) deal.stage = stage;
     if (closeDate) deal.closeDate = closeDate;
-    const ownerName = cell('owner');
-    const ownerEmail = cell('ownerEmail');
+    const ownerName = textCell(cell('owner'));
+    const ownerEmail = textCell(cell('ownerEmail'));
     if (ownerName || ownerEmail) {
       deal.owner = { name: ownerName || ownerEmail };
       if (ownerEmail) deal.owner.email = ownerEmail;
     }
-    if (/^https?:\/\//i.test(cell('url'))) deal.url = cell('url');
+    const url = cell('url');
+    if (url.length <= MAX_URL_CELL && /^https?:\/\//i.test(url)) deal.url = url;
     for (const ticket of tickets) rows.push({ ticket, deal });
   }
   return { rows, problems };

@@ -1,13 +1,19 @@
-// The sending half of Slack (remote bundle).
-import type { VendorFactories } from '../vendor';
+// The sending half of Slack (remote bundle): the bot when a bot token is set, else the webhook.
+import { readToken } from '../../http';
+import type { VendorFactories, VendorSettingsOf } from '../vendor';
+import { slackApiHttpOptions, slackBotSender } from './bot';
+import type { slack } from './index';
+import { slackRouteSender } from './route';
 import { slackSender } from './sender';
 
-/** Slack's webhook sender; the URL is looked up on each send, so a new one applies at once. */
-export const slackFactories: VendorFactories = {
-  sender: (ctx) => ({
-    async send(q, signal) {
-      const webhookUrl = (await ctx.webhook()) ?? '';
-      return slackSender({ webhookUrl, transport: ctx.transport }).send(q, signal);
-    },
-  }),
+/** Slack's question sender; which route it takes is decided at each call, so a new token applies at once. */
+export const slackFactories: VendorFactories<VendorSettingsOf<typeof slack>> = {
+  sender: (ctx) => {
+    const token = ctx.token(ctx.settings.apiUrl);
+    return slackRouteSender({
+      bot: slackBotSender(ctx.client(slackApiHttpOptions(ctx.settings.apiUrl, token)), { channel: ctx.settings.channel }),
+      hasBotToken: () => readToken('Slack', token).then(() => true, () => false),
+      webhook: async () => slackSender({ webhookUrl: (await ctx.webhook()) ?? '', transport: ctx.transport }),
+    });
+  },
 };

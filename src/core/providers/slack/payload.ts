@@ -25,16 +25,23 @@ export function escapeSlack(text: string): string {
   return text.replace(/[&<>]/g, escapeSlackChar);
 }
 
-/** `text` escaped and cut to at most `max` characters, never inside an escape. */
+/** A zero-width space between backticks: no run of three from data opens or closes a code block. */
+function breakBackticks(text: string): string {
+  return text.replace(/`(?=`)/g, '`\u200b');
+}
+
+/** Data `text` escaped, backtick runs broken, cut to at most `max` characters (never in an escape). */
 function escapeSlackClip(text: string, max: number): string {
-  return escapeSlack(clipForEscape(text, max, escapeSlackChar));
+  return escapeSlack(clipForEscape(breakBackticks(text), max, escapeSlackChar));
 }
 
 function slackLink(url: string | undefined, label: string, maxLabel: number): string {
   const href = safeUrl(url);
   const text = escapeSlackClip(label, maxLabel);
   if (!href) return text;
-  return `<${href.replace(/[|<>]/g, (c) => encodeURIComponent(c))}|${text}>`;
+  const target = href.replace(/[|<>]/g, (c) => encodeURIComponent(c));
+  // An empty label would hide the link; Slack shows the URL itself for `<url>`.
+  return text ? `<${target}|${text}>` : `<${target}>`;
 }
 
 /** Slack member ids look like U012ABC or W012ABC; anything else is not turned into a mention. */
@@ -107,9 +114,9 @@ export function slackPayload(q: Question): { text: string; blocks: SlackBlock[] 
   blocks.push({ type: 'section', text: mrkdwn(fitLines(facts, MaxText)) });
   if (q.excerpt?.text) {
     const title = `_${escapeSlackClip(excerptTitle(q.excerpt), 400)}_\n`;
-    // A zero-width space after every backtick that another follows: no run of three can close
-    // the code block early, and none can join the closing fence.
-    const code = q.excerpt.text.replace(/`(?=`|$)/g, '`\u200b').replace(/^`/, '\u200b`');
+    // Backtick runs broken, and a backtick at either end kept off the fences: the code cannot
+    // close its block early or lengthen a fence.
+    const code = q.excerpt.text.replace(/`$/, '`\u200b').replace(/^`/, '\u200b`');
     blocks.push({
       type: 'section',
       text: mrkdwn(`${title}\`\`\`${escapeSlackClip(code, MaxText - title.length - 6)}\`\`\``),

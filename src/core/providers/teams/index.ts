@@ -10,8 +10,8 @@ export const teams = defineVendor({
   kinds: ['chat'],
   remote: true,
   settings: {},
-  credential: { kind: 'webhook', env: 'CUSTOMER_CONTEXT_TEAMS_WEBHOOK_URL' },
   webhook: {
+    env: 'CUSTOMER_CONTEXT_TEAMS_WEBHOOK_URL',
     name: 'Microsoft Teams',
     expected: 'a Teams Workflows (Power Automate) webhook URL on *.logic.azure.com, *.powerplatform.com or *.powerautomate.com',
     isHost: (h) => Hosts.some((s) => h.endsWith(s)),

@@ -1,7 +1,7 @@
 // Set API Token…, Remove Stored Tokens and Configure Tracker and CRM…: the guided set-up. Every list
 // here (services with a credential, trackers, CRMs, their extra questions) comes from the registry.
 import * as vscode from 'vscode';
-import { CredentialVendors, Crms, Trackers, vendorById } from '../core/providers/registry';
+import { CredentialVendors, Crms, Trackers } from '../core/providers/registry';
 import type { VendorDescriptor, VendorPrompt } from '../core/providers/vendor';
 import type { RouteName } from '../core/questions/question';
 import { webhookUrlProblem } from '../core/questions/webhook';

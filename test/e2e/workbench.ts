@@ -1,10 +1,25 @@
 // What the e2e suites look at in the code-server workbench, in one place: our status bar entry, the
 // sidebar webview (two iframes deep), its Refresh action; plus the `[figure]` log every suite keeps.
+import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until `cond` holds (polled every 100 ms); fails with `what()` after `timeout`; returns the wait. */
+export async function until(
+  cond: () => boolean | Promise<boolean>,
+  timeout: number,
+  what: () => string | Promise<string>,
+): Promise<number> {
+  const t0 = Date.now();
+  for (;;) {
+    if (await cond()) return Date.now() - t0;
+    if (Date.now() - t0 > timeout) assert.fail(await what());
+    await sleep(100);
+  }
+}
 
 /** Locators and actions on the page a suite drives (passed lazily: suites open the page in before()). */
 export function workbench(page: () => Page) {
@@ -53,7 +68,84 @@ export function workbench(page: () => Page) {
   /** Visible notification toasts (bottom right). */
   const toasts = (): Locator => page().locator('.notifications-toasts .notification-toast');
 
-  return { statusItem, sidebar, sidebarText, openSidebar, refresh, runCommand, pick, toasts };
+  /** Waits until the status bar entry shows `text`; returns its text. */
+  async function statusShows(text: RegExp, timeout = 20_000): Promise<string> {
+    await statusItem().filter({ hasText: text }).waitFor({ state: 'visible', timeout }).catch(async () => {
+      assert.fail(`the status bar never showed ${text}; it shows "${await statusItem().innerText().catch(() => '?')}"`);
+    });
+    return statusItem().innerText();
+  }
+
+  /**
+   * Waits until the sidebar's text has every `expected` and none of `absent`, and is neither
+   * "Loading…" nor "Refreshing…"; returns that text.
+   */
+  async function sidebarShows(
+    expected: Array<string | RegExp>,
+    opts: { absent?: Array<string | RegExp>; timeout?: number } = {},
+  ): Promise<string> {
+    const has = (text: string, e: string | RegExp) => (typeof e === 'string' ? text.includes(e) : e.test(text));
+    let text = '';
+    await until(async () => {
+      text = await sidebarText();
+      const settled = !text.includes('Loading…') && !text.includes('Refreshing…');
+      return settled && expected.every((e) => has(text, e)) && !(opts.absent ?? []).some((e) => has(text, e));
+    }, opts.timeout ?? 20_000, () => {
+      const missing = expected.filter((e) => !has(text, e)).map(String);
+      const present = [...(opts.absent ?? []), 'Loading…', 'Refreshing…'].filter((e) => has(text, e)).map(String);
+      return `the sidebar lacks [${missing.join(', ')}]${present.length ? ` and still shows [${present.join(', ')}]` : ''}:\n${text}`;
+    });
+    return text;
+  }
+
+  /** The question's entry in the sidebar's `Questions` list. */
+  const questionItem = (text: string): Locator =>
+    sidebar().getByRole('list', { name: 'Questions' }).getByRole('listitem').filter({ hasText: text });
+
+  /** Opens the form, types `text` and presses Send to sales, as a person does; returns the click time. */
+  async function askSales(text: string): Promise<number> {
+    await openSidebar();
+    const view = sidebar();
+    const box = view.getByLabel('Question', { exact: true });
+    if (!(await box.isVisible())) await view.getByRole('button', { name: 'Ask sales' }).click();
+    await box.fill(text);
+    const t0 = Date.now();
+    await view.getByRole('button', { name: 'Send to sales' }).click();
+    await questionItem(text).waitFor({ timeout: 20_000 });
+    return t0;
+  }
+
+  /** The form's answer to Send (its status line), once it is no longer "Sending…". */
+  async function formStatus(timeout = 20_000): Promise<string> {
+    const status = sidebar().locator('.ask [role="status"]');
+    let last = '';
+    await until(async () => {
+      last = (await status.innerText({ timeout: 1_000 }).catch(() => '')).trim();
+      return !!last && last !== 'Sending…';
+    }, timeout, () => `the form status is "${last}"`);
+    return last;
+  }
+
+  /** Waits until the question shows `state` and every `expected` text; returns its text and the wait. */
+  async function questionShows(
+    text: string,
+    state: string,
+    expected: Array<string | RegExp> = [],
+    timeout = 20_000,
+  ): Promise<{ text: string; ms: number }> {
+    const has = (t: string, e: string | RegExp) => (typeof e === 'string' ? t.includes(e) : e.test(t));
+    let last = '';
+    const ms = await until(async () => {
+      last = await questionItem(text).innerText({ timeout: 1_000 }).catch(() => '');
+      return new RegExp(`\\b${state}\\b`).test(last) && expected.every((e) => has(last, e));
+    }, timeout, async () => `question "${text.slice(0, 40)}…" never showed ${state} ${expected.map(String).join(', ')}; it shows:\n${last || '(not listed)'}\n--- sidebar ---\n${await sidebarText()}`);
+    return { text: last, ms };
+  }
+
+  return {
+    statusItem, sidebar, sidebarText, openSidebar, refresh, runCommand, pick, toasts,
+    statusShows, sidebarShows, questionItem, askSales, formStatus, questionShows,
+  };
 }
 
 /** One notification message as rendered: its text and the links VS Code made of it. */

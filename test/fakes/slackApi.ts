@@ -126,6 +126,11 @@ export class FakeSlackApi extends FakeServer {
   readonly posted: Array<Record<string, unknown>> = [];
   /** When set, no page holds more than this many items, whatever `limit` asks (Slack may do so). */
   maxPage?: number;
+  /**
+   * Methods whose next successful calls are carried out (a message is stored) but whose answer is
+   * cut halfway, so the client cannot know the outcome: method → how many more times.
+   */
+  readonly cutAnswer = new Map<string, number>();
   private revoked = false;
   private lastMicros = 0;
   private nextDm = 1;
@@ -228,6 +233,16 @@ export class FakeSlackApi extends FakeServer {
     );
   }
 
+  /**
+   * The next `times` successful calls of `method` are carried out, then their answer is cut
+   * halfway (headers and part of the body, then the connection closes): Slack stored the message,
+   * the client never learns it.
+   */
+  cutAfterStore(method = 'chat.postMessage', times = 1): this {
+    this.cutAnswer.set(method, (this.cutAnswer.get(method) ?? 0) + times);
+    return this;
+  }
+
   /** Requests to one method, in order. */
   calls(method: string): ReceivedRequest[] {
     return this.requests.filter((r) => r.path === `/api/${method}`);
@@ -313,6 +328,18 @@ export class FakeSlackApi extends FakeServer {
         return slackError('invalid_form_data');
       }
       const reply = handler(this.args(req), req);
+      const method = req.path.replace(/^\/api\//, '');
+      const cuts = this.cutAnswer.get(method) ?? 0;
+      if (cuts > 0 && (reply.json as { ok?: unknown } | undefined)?.ok === true) {
+        this.cutAnswer.set(method, cuts - 1);
+        const partial = JSON.stringify(reply.json).slice(0, 24);
+        const headers = {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': '4096',
+          connection: 'close',
+        };
+        return { headers, raw: partial };
+      }
       if (req.method === 'POST' && !/charset=utf-8/i.test(type) && reply.json) {
         const j = reply.json as Record<string, unknown>;
         j.warning = 'missing_charset';

@@ -2,8 +2,8 @@
 // the ticket text. URLs are kept whole; the CRM side decides which ones it can resolve.
 //
 // Field values, labels and ticket text are written by anyone who can edit a ticket, so every
-// pattern here runs in time proportional to its input: trims are plain loops, the only regular
-// expressions left either match a fixed-length prefix or scan without backtracking.
+// pattern here runs in time proportional to its input: trims are plain loops, and the regular
+// expressions left scan once with nothing to backtrack into.
 
 import { DealUrlHosts } from './registry';
 
@@ -104,7 +104,7 @@ class RefList {
   }
 }
 
-/** True for an http(s) link into a CRM: a known CRM host, or a path naming a deal or opportunity. */
+/** True for an http(s) CRM link: a known CRM host, or a path naming a deal or opportunity. */
 export function isCrmUrl(url: string): boolean {
   if (url.length > MaxRefsTextLength) return false;
   const u = parseUrl(url);
@@ -187,7 +187,7 @@ function labelRefs(label: string): string | undefined {
   let i = 4;
   while (i < l.length && /\s/.test(l[i])) i++;
   if (l[i] !== ':' && l[i] !== '=' && l[i] !== '/') return undefined;
-  const rest = l.slice(i + 1).trim();
+  const rest = l.slice(l.startsWith('::', i) ? i + 2 : i + 1).trim(); // scoped labels: `deal::ID`
   // A label is one line; one with a line break is not a deal label.
   return rest && !/[\n\r\u2028\u2029]/.test(rest) ? rest : undefined;
 }

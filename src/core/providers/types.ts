@@ -17,6 +17,19 @@ export interface TicketTracker {
   getTicket(key: string, signal?: AbortSignal): Promise<Ticket>;
   /** Who the credentials belong to, for `configure`'s test call. */
   whoAmI?(signal?: AbortSignal): Promise<string>;
+  /**
+   * The user's open tickets for the worklist: "assigned to me" (the data file: all of its tickets), or
+   * the tracker's own query when `query` is set (JQL, a search string…). At most `limit`, in the
+   * tracker's order, each with its deal references; comments may be left empty. A handful of requests
+   * for the whole list, never one per ticket.
+   */
+  listMine?(options: { query?: string; limit: number }, signal?: AbortSignal): Promise<Ticket[]>;
+}
+
+/** The deals of one ticket, as `Crm.dealsForTicket` returns them. */
+export interface TicketDeals {
+  deals: Deal[];
+  warnings: string[];
 }
 
 export interface Crm {
@@ -27,6 +40,12 @@ export interface Crm {
    * those whose ticket property/field holds the key, merged without duplicates. A reference that no
    * longer exists is reported in `warnings`, not thrown.
    */
-  dealsForTicket(ticket: Ticket, signal?: AbortSignal): Promise<{ deals: Deal[]; warnings: string[] }>;
+  dealsForTicket(ticket: Ticket, signal?: AbortSignal): Promise<TicketDeals>;
   whoAmI?(signal?: AbortSignal): Promise<string>;
+  /**
+   * `dealsForTicket` for many tickets at once, by ticket key, in a handful of requests for the whole
+   * list (batch reads, `IN` filters, one query), not one per ticket. Optional: without it, callers fall
+   * back to `dealsForTicket` per ticket with bounded concurrency.
+   */
+  dealsForTickets?(tickets: readonly Ticket[], signal?: AbortSignal): Promise<Map<string, TicketDeals>>;
 }

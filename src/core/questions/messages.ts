@@ -133,7 +133,10 @@ export function messageQuestion(q: Question): Question {
     })),
     branch: optionalField(q.branch, MaxField),
     repository: optionalField(q.repository, MaxField),
-    author: { name: optionalField(q.author.name, MaxField), email: optionalField(q.author.email, MaxEmail) },
+    author: {
+      name: optionalField(q.author.name, MaxField),
+      email: optionalField(q.author.email, MaxEmail),
+    },
     excerpt: q.excerpt && {
       ...q.excerpt,
       file: field(q.excerpt.file, MaxField),
@@ -266,7 +269,7 @@ export function plainTextMessage(q: Question, max = Infinity): string {
 
 // ---- Markdown (issue trackers' comments) -------------------------------------------------------
 
-/** Backslash-escaped in Markdown: what could start emphasis, code, a link, HTML, math or a table. */
+/** Backslash-escaped in Markdown: what could start emphasis, code, a link, HTML, math, a table. */
 const MarkdownPunctuation = new Set('\\`*_{}[]()<>#+!|~&$');
 /** Followed by a zero-width space: what starts a mention or a reference in rendered text. */
 const ReferenceStart = new Set('@#!~$%&');

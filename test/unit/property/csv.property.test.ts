@@ -108,6 +108,11 @@ const Places: Array<[string, (big: string) => string]> = [
   ['ticket', (big) => `ticket,customer\n${big}x,X\n`],
   ['customer', (big) => `ticket,customer,stage\nA-1,a${big}\n`],
   ['quoted', (big) => `ticket,customer\n"${big}`],
+  ['rows', (big) => `ticket,customer,amount,close date\n${big}`],
+];
+/** Whole rows, repeated to 64 KB: the most deals (and problems) a file of that size holds. */
+const WorstRows = [
+  'A-1,B\n', 'A-1,B,1,2026-01-01\n', 'A-1;B;1 000,5;01.02.2027\r\n', ',,\n', 'A-1,,x,y\n', 'A-1 A-2,"B, Inc.",$5,\n',
 ];
 
 describe('parseDealsCsv (property-based)', function () {
@@ -175,6 +180,12 @@ describe('parseDealsCsv (property-based)', function () {
     );
     for (const unit of WorstUnits) {
       for (const [place, build] of Places) check(build(fill(unit)), {}, `64 KB of ${JSON.stringify(unit)} as the ${place}`);
+    }
+    for (const row of WorstRows) {
+      for (const d of [',', ';']) {
+        const header = ['ticket', 'customer', 'amount', 'close date'].join(d);
+        check(`${header}\n${fill(row)}`, {}, `64 KB of rows ${JSON.stringify(row)} (${d})`);
+      }
     }
     fc.assert(
       fc.property(csvText.filter((s) => s.length > 0), (seed) => {

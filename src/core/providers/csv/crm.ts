@@ -329,8 +329,8 @@ function isGroupSpace(c: string): boolean {
 }
 
 /**
- * An amount cell split into currency prefix, number and currency suffix (`$`, `-1,5`, `руб.`), by
- * one scan: the prefix runs to the first digit, sign, comma or bracket (a leading `.` is the
+ * An amount cell split into currency prefix, number and currency suffix (`$`, `-1,5`, `руб.`)
+ * by one scan: the prefix runs to the first digit, sign, comma or bracket (a leading `.` is the
  * number's), the number is an optional sign or `(`, digits with `.` and `,`, an optional `)`, and
  * the suffix has no digit, comma or bracket. Undefined when the cell is not shaped so.
  */
@@ -497,7 +497,9 @@ function mapColumns(
     if (index === undefined) {
       problems.push({
         line: 1,
-        message: `column "${wanted}" set in csv.columns.${key} is not in the header (${headerList(header)})`,
+        message:
+          `column "${wanted}" set in csv.columns.${key} is not in the header ` +
+          `(${headerList(header)})`,
       });
       continue;
     }
@@ -554,27 +556,33 @@ function parse(text: string, columns: CsvColumns): CsvParseResult & { fatal?: Cs
   }
   if (col.ticket === undefined || col.customer === undefined) return { rows, problems };
 
-  // One function for every row (not a closure per row: a file has thousands).
+  // Built once: a file has thousands of rows, and a broken export gives each the same problem.
+  const ticketEmpty = `ticket is empty (column ${headerName(header.fields[col.ticket])})`;
+  const customerEmpty = `customer is empty (column ${headerName(header.fields[col.customer])})`;
   let record: CsvRecord = header;
   const cell = (key: CsvColumnKey): string => {
     const index = col[key];
     return index === undefined ? '' : (record.fields[index] ?? '').trim();
   };
+  let broken = false;
+  const report = (message: string): void => {
+    problems.push({ line: record.line, message });
+    broken = true;
+  };
   for (record of records) {
-    const rowProblems: string[] = [];
-    const ticketCell = cell('ticket');
-    const tickets = splitTickets(ticketCell);
-    if (tickets.length === 0)
-      rowProblems.push(`ticket is empty (column ${headerName(header.fields[col.ticket])})`);
+    broken = false;
+    const tickets = splitTickets(cell('ticket'));
+    if (tickets.length === 0) report(ticketEmpty);
     const customer = textCell(cell('customer'));
-    if (!customer)
-      rowProblems.push(`customer is empty (column ${headerName(header.fields[col.customer])})`);
+    if (!customer) report(customerEmpty);
     const id = cell('id');
-    if (id.length > MAX_ID_CELL)
-      rowProblems.push(`id ${quoteValue(id)} is longer than ${MAX_ID_CELL} characters`);
+    if (id.length > MAX_ID_CELL) {
+      report(`id ${quoteValue(id)} is longer than ${MAX_ID_CELL} characters`);
+    }
 
     let amount: number | undefined;
-    let currency = cell('currency') ? currencyCode(cell('currency')) : undefined;
+    const rawCurrency = cell('currency');
+    let currency = rawCurrency ? currencyCode(rawCurrency) : undefined;
     const rawAmount = cell('amount');
     if (rawAmount) {
       const parsed = parseAmount(rawAmount, delimiter);
@@ -582,23 +590,18 @@ function parse(text: string, columns: CsvColumns): CsvParseResult & { fatal?: Cs
         amount = parsed.value;
         currency ??= parsed.currency;
       } else if (rawAmount.length > MAX_NUMBER_CELL) {
-        rowProblems.push(`amount ${quoteValue(rawAmount)} is not a number (too long)`);
-      } else rowProblems.push(`amount ${quoteValue(rawAmount)} is not a number`);
+        report(`amount ${quoteValue(rawAmount)} is not a number (too long)`);
+      } else report(`amount ${quoteValue(rawAmount)} is not a number`);
     }
     let closeDate: string | undefined;
     const rawDate = cell('closeDate');
     if (rawDate) {
       closeDate = parseDate(rawDate);
       if (!closeDate) {
-        rowProblems.push(
-          `closeDate ${quoteValue(rawDate)} is not a date (use YYYY-MM-DD or DD.MM.YYYY)`,
-        );
+        report(`closeDate ${quoteValue(rawDate)} is not a date (use YYYY-MM-DD or DD.MM.YYYY)`);
       }
     }
-    if (rowProblems.length > 0) {
-      for (const message of rowProblems) problems.push({ line: record.line, message });
-      continue;
-    }
+    if (broken) continue;
 
     const deal: Deal = { id: id || `csv:${record.line}`, customer };
     if (amount !== undefined) deal.amount = amount;

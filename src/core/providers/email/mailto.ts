@@ -36,7 +36,7 @@ const MaxSubject = 400;
 // RFC 6068: line breaks in a mailto body are CRLF.
 const crlf = (s: string) => s.replace(/\r\n|\r|\n/g, '\r\n');
 const enc = (s: string) => encodeURIComponent(crlf(s));
-/** One character as the body encodes it (a lone CR or LF becomes CRLF; a CRLF pair counts twice). */
+/** A character as the body encodes it (a lone CR or LF becomes CRLF; a CRLF pair counts twice). */
 const encodeChar = (c: string) => (c === '\n' || c === '\r' ? '%0D%0A' : encodeURIComponent(c));
 
 /**
@@ -60,7 +60,8 @@ export function mailtoUrl(q: Question): string {
   if (head.length + full.length <= MaxMailtoLength) return head + full;
   const ticketUrl = safeUrl(q.ticket.url);
   const key = clip(q.ticket.key, 40);
-  const tail = (where: string) => `…\n\n(shortened: the full question is on ${where})${signature}`;
+  const tail = (where: string) =>
+    `…\n\n(shortened: the full question is on ${where})${signature}`;
   let end = enc(tail(ticketUrl ? `${key} ${ticketUrl}` : key));
   // A long ticket URL gives way to the question itself.
   if (head.length + end.length > MaxMailtoLength - 300) end = enc(tail(key));

@@ -1,17 +1,26 @@
 // HubSpot deals for a ticket: the deals the ticket references plus those whose ticket property
 // holds the key. Everything is read in batches (deals, associations, companies) and the per-portal
 // lookups (account, pipelines, owners) are cached per client, so a cold lookup costs a handful of
-// requests however many deals there are, and a warm one costs the batches only.
+// requests however many deals there are, and a warm one costs the batches only. The worklist's
+// batch (`dealsForTickets`) finds the deals of many tickets in one search with `IN` filters.
 import * as z from 'zod/mini';
 import { ProviderError, isProviderError } from '../../errors';
 import { readToken, type HttpClient, type ProviderHttpOptions, type TokenSource } from '../../http';
 import type { Deal, SalesOwner, Ticket } from '../../model';
-import type { Crm } from '../types';
+import type { Crm, TicketDeals } from '../types';
 import { LookupCache, cacheOnce, chunks, mapLimit } from '../../collections';
 
 const PROVIDER = 'HubSpot';
 /** HubSpot's batch endpoints take at most 100 inputs. */
 const BATCH = 100;
+/** The associations batch read takes up to 1,000 ids (HubSpot's limit since February 2025). */
+const ASSOCIATION_BATCH = 1000;
+/** Values one `IN` filter takes. */
+const IN_VALUES = 100;
+/** Filter groups one search takes (they are OR'd). */
+const SEARCH_GROUPS = 5;
+/** Search pages (200 results each) one batch search reads: HubSpot stops at 10,000 results. */
+const MAX_BATCH_SEARCH_PAGES = 50;
 /** Search pages (200 results each) read before giving up on more. */
 const MAX_SEARCH_PAGES = 5;
 /** Above this many unknown owners, one owners list is cheaper than one request per owner. */

@@ -222,7 +222,7 @@ function controlText(inner: string): string {
 
 /**
  * A Slack message's `text` as plain text: `<@U…|name>` → `@name`, `<url|label>` → `label (url)`,
- * `<!here>` → `@here`, then `&lt;` `&gt;` `&amp;` decoded once. Linear in the input: a `<` with no
+ * `<!here>` → `@here`, then `&lt;` `&gt;` `&amp;` decoded once. Time in proportion to the input: a `<` with no
  * `>` before the next `<` stays text.
  */
 export function slackText(text: string): string {

@@ -1,5 +1,6 @@
 import {
   askedBy,
+  clip,
   clipForEscape,
   dealDetails,
   excerptTitle,
@@ -7,7 +8,6 @@ import {
   questionMarker,
   safeUrl,
   ticketLabel,
-  clip,
 } from '../../questions/messages';
 import type { Question } from '../../questions/question';
 
@@ -30,7 +30,7 @@ function breakBackticks(text: string): string {
   return text.replace(/`(?=`)/g, '`\u200b');
 }
 
-/** Data `text` escaped, backtick runs broken, cut to at most `max` characters (never in an escape). */
+/** Data `text`: escaped, backtick runs broken, at most `max` characters (no escape cut). */
 function escapeSlackClip(text: string, max: number): string {
   return escapeSlack(clipForEscape(breakBackticks(text), max, escapeSlackChar));
 }

@@ -4,7 +4,7 @@ import { Session } from './core/session';
 import { OutputChannelName, ViewId } from './shared/ids';
 import { type CustomerContextApi, ExtensionApi } from './vscode/api';
 import { openDataFile, registerCommands, sidebarActions } from './vscode/commands';
-import { readSettings } from './vscode/config';
+import { folderFor, readSettings } from './vscode/config';
 import { Credentials, testConnection } from './vscode/credentials';
 import { DataFiles } from './vscode/dataFiles';
 import { FolderContext } from './vscode/folderContext';
@@ -16,7 +16,11 @@ import { QuestionService, openOutbox } from './vscode/questionService';
 import { TokenStore } from './vscode/secrets';
 import { followSelection } from './vscode/selection';
 import { SidebarView } from './vscode/sidebarView';
+import { registerTicketHovers } from './vscode/hovers';
+import { registerLmTool } from './vscode/lmTool';
+import { startWork } from './vscode/startWork';
 import { TicketStatusItem } from './vscode/statusItem';
+import { WorklistView } from './vscode/worklistView';
 
 export type { CustomerContextApi };
 
@@ -55,12 +59,24 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
   const status = new TicketStatusItem(session, presenter, () => folders.settings().settings['statusBar.showWhenNoTicket']);
   const credentials = new Credentials(tokens, (routes) => questions.resumeAuth(routes), () => testConnection(session, log));
   const api = new ExtensionApi(session, status, sidebar);
+  const worklist = new WorklistView({ session, presenter, folders, workspaceState: context.workspaceState, store: context.globalState, log });
   context.subscriptions.push(
-    dataFiles, tokens, git, presenter, session, questions, sidebar, status, api,
+    dataFiles, tokens, git, presenter, session, questions, sidebar, status, api, worklist,
     vscode.window.registerWebviewViewProvider(ViewId.sidebar, sidebar),
     ...folders.watch(session, log),
     followSelection(session),
-    ...registerCommands({ session, presenter, sidebar: () => sidebar, questions, overrides, credentials, openDataFile: openData }),
+    ...registerTicketHovers({ session, presenter, folders }),
+    registerLmTool({ session, presenter, ttlMs: () => folders.sessionOptions().ttlMs() }),
+    ...registerCommands({
+      session, presenter, sidebar: () => sidebar, questions, overrides, credentials, openDataFile: openData,
+      startWork: (arg) => startWork({
+        session, log,
+        tickets: async () => (worklist.current?.rows ?? []).map((r) => ({ key: r.key, title: r.title })),
+        repository: () => git.activeRepository,
+        patterns: () => folders.patterns(),
+        branchTemplate: (repo) => folders.folderSettings(folderFor(repo)).settings.branchTemplate,
+      }, arg),
+    }),
   );
   // Not awaited: HEAD files are read at once; the Git extension joins in when it is ready.
   void git.start().then(() => {

@@ -1,7 +1,7 @@
 // The session: current repository and branch → ticket key → ticket + deals, with caching, cancellation
 // of superseded fetches and the state every view renders. No vscode here; effects are injected.
-import { type CompiledPatterns, type KeyPreference, parseTicketKey } from './branch';
-import { ContextCache } from './contextCache';
+import { type CompiledPatterns, type KeyPreference, isTicketKey, normalizeKey, parseTicketKey } from './branch';
+import { type CachedContext, ContextCache } from './contextCache';
 import { Emitter } from './emitter';
 import { ProviderError, toProviderError } from './errors';
 import type { TicketContext } from './model';
@@ -44,6 +44,11 @@ export interface SessionOptions {
   log?: { info(msg: string): void; warn(msg: string): void; error(msg: string): void };
 }
 
+/** The context cache's key of a ticket under a providers signature (shared with Session.cachedContext). */
+function contextKey(signature: string, key: string): string {
+  return `${signature}|${key.toUpperCase()}`;
+}
+
 export class Session {
   private readonly changed = new Emitter<SessionSnapshot>();
   readonly onDidChange = this.changed.event;
@@ -56,6 +61,8 @@ export class Session {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
+  /** A ticket shown instead of the branch's (the worklist), until the git state changes or it is unpinned. */
+  private pinned: string | undefined;
 
   constructor(private readonly opts: SessionOptions) {
     this.now = opts.now ?? Date.now;
@@ -76,7 +83,40 @@ export class Session {
   setGitState(git: GitState): void {
     const same = JSON.stringify(git) === JSON.stringify(this.git);
     this.git = git;
-    if (!same) this.reload(false);
+    if (!same) {
+      this.pinned = undefined;
+      this.reload(false);
+    }
+  }
+
+  /**
+   * Shows `key` instead of the branch's ticket until the branch (or repository) changes; undefined, or
+   * the branch's own key, goes back to the branch's ticket. False without a repository to look it up in.
+   */
+  showTicket(key: string | undefined): boolean {
+    const g = this.git;
+    if (key !== undefined && g.kind !== 'branch' && g.kind !== 'detached') return false;
+    const branchKey = this.keyFor(g, false).key;
+    const pin = key === undefined || key.toUpperCase() === branchKey?.toUpperCase() ? undefined : key;
+    if (pin === this.pinned) return true;
+    this.pinned = pin;
+    this.reload(false);
+    return true;
+  }
+
+  /** The ticket shown instead of the branch's, if any. */
+  get pinnedTicket(): string | undefined {
+    return this.pinned;
+  }
+
+  /** The current branch's ticket key (manual override included), whatever ticket is shown. */
+  branchTicketKey(): string | undefined {
+    return this.keyFor(this.git, false).key;
+  }
+
+  /** The cached context of a ticket under the providers' signature, fresh or not; never fetches. */
+  cachedContext(signature: string, key: string): CachedContext | undefined {
+    return this.cache.get(contextKey(signature, key));
   }
 
   /** Re-reads everything; `force` skips the cache (the Refresh command). */
@@ -139,8 +179,9 @@ export class Session {
     this.changed.fire(this.snap);
   }
 
-  private keyFor(git: GitState): { key?: string; overridden: boolean } {
+  private keyFor(git: GitState, withPin = true): { key?: string; overridden: boolean } {
     if (git.kind !== 'branch' && git.kind !== 'detached') return { overridden: false };
+    if (withPin && this.pinned) return { key: this.pinned, overridden: false };
     const branchName = git.kind === 'branch' ? git.branch : undefined;
     if (branchName) {
       const manual = this.opts.override(git.repository, branchName);
@@ -182,7 +223,7 @@ export class Session {
       this.snap = { ...this.baseSnapshot(err.kind === 'invalidData' ? 'invalidData' : 'notConfigured'), ...common, ticketKey: key, overridden, error: { kind: err.kind, message: err.message } };
       return this.changed.fire(this.snap);
     }
-    const cacheKey = `${providers.signature}|${key.toUpperCase()}`;
+    const cacheKey = contextKey(providers.signature, key);
     const cached = this.cache.get(cacheKey);
     const fresh = !force && cached && this.cache.isFresh(cached, this.opts.ttlMs());
     const keepQuestions = this.snap.ticketKey === key ? this.snap.questions : [];
@@ -257,5 +298,71 @@ export class Session {
     this.retryTimer = setTimeout(() => {
       if (gen === this.generation) this.reload(true);
     }, Math.min(wait, 5 * 60_000));
+  }
+
+  // ---- Any ticket's context, for hovers and the language model tool ----
+
+  /** Running lookups by cache key: concurrent hovers of one key share one fetch. */
+  private readonly lookups = new Map<string, Promise<Awaited<ReturnType<Session['contextFor']>>>>();
+  /** Failed lookups by cache key, with the time before which they are not tried again. */
+  private readonly misses = new Map<string, { until: number; error: { kind: ProviderError['kind']; message: string } }>();
+
+  /**
+   * The context of any ticket, not only the branch's. A cached context (fresh or stale) is returned
+   * without a request; otherwise, with `fetch`, one fetch per key at a time, whose result is cached
+   * like the branch's. A failure is remembered for the TTL (a ticket that does not exist for ten
+   * minutes), so hovering a look-alike again costs nothing. `repository` defaults to the current one.
+   */
+  async contextFor(
+    ticketKey: string,
+    opts: { fetch: boolean; repository?: string },
+  ): Promise<{ context?: TicketContext; fetchedAt?: number; error?: { kind: ProviderError['kind']; message: string } }> {
+    if (typeof ticketKey !== 'string' || !isTicketKey(ticketKey)) {
+      return { error: { kind: 'badRequest', message: 'Not a ticket key: expected a key like ACME-42 or #123.' } };
+    }
+    const key = normalizeKey(ticketKey);
+    const repository = opts.repository ?? this.current().repository;
+    if (!repository) return { error: { kind: 'notConfigured', message: 'No repository is open, so there is no tracker to ask.' } };
+    let providers: Providers;
+    try {
+      providers = this.opts.providers(repository);
+    } catch (e) {
+      const err = toProviderError(e, 'Settings');
+      return { error: { kind: err.kind, message: err.message } };
+    }
+    const cacheKey = contextKey(providers.signature, key);
+    const cached = this.cache.get(cacheKey);
+    if (cached) return { context: cached.context, fetchedAt: cached.fetchedAt };
+    const missed = this.misses.get(cacheKey);
+    if (missed && missed.until > this.now()) return { error: missed.error };
+    if (!opts.fetch) return {};
+    let lookup = this.lookups.get(cacheKey);
+    if (lookup) return lookup;
+    // Started from a resolved promise so the `finally` below always runs after the map holds it.
+    lookup = Promise.resolve().then(async () => {
+      try {
+        const ticket = await providers.tracker.getTicket(key);
+        const { deals, warnings } = await providers.crm.dealsForTicket(ticket);
+        const context = { ticket, deals, warnings };
+        if (this.disposed) return { context, fetchedAt: this.now() };
+        const entry = await this.cache.set(cacheKey, context);
+        this.misses.delete(cacheKey);
+        this.opts.log?.info(`${key}: ${deals.length} deal(s) looked up for a hover or a tool`);
+        return { context: entry.context, fetchedAt: entry.fetchedAt };
+      } catch (e) {
+        const err = e instanceof ProviderError ? e : toProviderError(e, providers.tracker.label);
+        const hold = err.kind === 'notFound' ? Math.max(10 * 60_000, this.opts.ttlMs()) : this.opts.ttlMs();
+        this.misses.delete(cacheKey);
+        this.misses.set(cacheKey, { until: this.now() + hold, error: { kind: err.kind, message: err.message } });
+        // Bounded: the oldest failures go first.
+        while (this.misses.size > 500) this.misses.delete(this.misses.keys().next().value as string);
+        if (err.kind !== 'notFound') this.opts.log?.warn(`${key}: lookup failed: ${err.kind}: ${err.message}`);
+        return { error: { kind: err.kind, message: err.message } };
+      } finally {
+        this.lookups.delete(cacheKey);
+      }
+    });
+    this.lookups.set(cacheKey, lookup);
+    return lookup;
   }
 }

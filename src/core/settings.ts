@@ -17,6 +17,7 @@ const coreSchemas = {
   tracker: z.enum(TrackerIds),
   crm: z.enum(CrmIds),
   localDataFile: str,
+  branchTemplate: str,
   'questions.routes': z.array(z.enum(RouteNames)),
   'privacy.hideAmounts': z.boolean(),
   'statusBar.showWhenNoTicket': z.boolean(),
@@ -35,6 +36,7 @@ const coreDefaults: CoreSettings = {
   tracker: TrackerIds[0],
   crm: CrmIds[0],
   localDataFile: '.vscode/customer-context.json',
+  branchTemplate: 'feature/${key}-${slug}',
   'questions.routes': ['crm'],
   'privacy.hideAmounts': false,
   'statusBar.showWhenNoTicket': true,
@@ -53,7 +55,7 @@ export const MachineSettings: readonly SettingKey[] = VendorSettingSpecs.filter(
 
 /** Settings a folder in Restricted Mode ignores (its values could pick what is fetched and how often). */
 export const RestrictedSettings: readonly SettingKey[] = [
-  'ticketPatterns', 'projectKeys', 'tracker', 'crm', 'localDataFile', 'questions.routes', 'cache.ttlSeconds',
+  'ticketPatterns', 'projectKeys', 'tracker', 'crm', 'localDataFile', 'branchTemplate', 'questions.routes', 'cache.ttlSeconds',
   ...VendorSettingSpecs.filter((s) => s.spec.scope === 'resource').map((s) => s.key),
 ];
 

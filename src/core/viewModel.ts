@@ -3,7 +3,8 @@
 import { Hidden, formatAmount, formatDate, formatTimestamp, relativeDay, totalsByCurrency } from './format';
 import type { ProviderErrorKind } from './errors';
 import type { Deal, TicketContext } from './model';
-import type { DealView, QuestionItem, SidebarState, ValidationProblem, ViewStatus } from '../shared/sidebarState';
+import type { DealView, ProgressMark, QuestionItem, SidebarState, ValidationProblem, ViewStatus } from '../shared/sidebarState';
+import { salesSeesView } from './progress';
 
 // Re-exported so the host keeps one import for the view model; the definitions live in shared.
 export type {
@@ -144,6 +145,8 @@ export function buildSidebarState(s: SessionSnapshot, p: Presentation): SidebarS
         ? `Branch "${s.branch}" has no ticket key. Name it like feature/ABC-123-…, or set the ticket by hand.`
         : undefined;
   const canAsk = !!ctx && showContext;
+  // Progress notes ride along with the questions (one carrier per milestone): a line, not a list item.
+  const marks: ProgressMark[] = s.questions.flatMap((q) => (q.progress ? [q.progress] : []));
   return {
     status: s.status,
     headline,
@@ -172,7 +175,8 @@ export function buildSidebarState(s: SessionSnapshot, p: Presentation): SidebarS
         : undefined,
     problems: s.dataProblems,
     warnings: [...(ctx?.warnings ?? []), ...s.settingsProblems],
-    questions: s.questions,
+    questions: marks.length ? s.questions.filter((q) => !q.progress) : s.questions,
+    salesSees: s.ticketKey ? salesSeesView(marks, p.locale, p.now) : undefined,
     ask: {
       enabled: canAsk,
       reason: canAsk ? undefined : 'Questions need a ticket with its customer context.',

@@ -14,11 +14,20 @@ export const CommandId = {
   showQuestions: 'customerContext.showQuestions',
   copySummary: 'customerContext.copySummary',
   togglePrivacy: 'customerContext.togglePrivacy',
+  startWork: 'customerContext.startWork',
 } as const;
 export type CommandName = keyof typeof CommandId;
 
 export const ViewContainerId = 'customerContext';
-export const ViewId = { sidebar: 'customerContext.sidebar' } as const;
+export const ViewId = { sidebar: 'customerContext.sidebar', worklist: 'customerContext.worklist' } as const;
+
+/** The worklist view's own commands (registered by src/vscode/worklistView.ts, not the command table). */
+export const WorklistCommandId = {
+  refresh: 'customerContext.worklist.refresh',
+  sortBy: 'customerContext.worklist.sortBy',
+  filter: 'customerContext.worklist.filter',
+  showTicket: 'customerContext.worklist.showTicket',
+} as const;
 export const ContextKey = { hasTicket: 'customerContext.hasTicket' } as const;
 export const SettingsSection = 'customerContext';
 export const StatusItemId = 'customerContext.ticket';

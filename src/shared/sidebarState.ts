@@ -21,6 +21,20 @@ export type ViewStatus =
 /** Question states as the contract names them (the outbox derives one from each entry). */
 export type QuestionState = 'Queued' | 'Sent' | 'Failed' | 'Answered';
 
+/** A milestone of work on a ticket that sales can be told about (contract order). */
+export type ProgressMilestone = 'started' | 'in review' | 'merged' | 'released';
+
+/** What sales has been told of one milestone of the ticket: facts, put into words by the view model. */
+export interface ProgressMark {
+  milestone: ProgressMilestone;
+  /** Epoch ms of the first delivery to a deal; absent while none has arrived. */
+  sentAt?: number;
+  /** Some deal's note is still queued or being sent. */
+  waiting?: boolean;
+  /** Why some deal's note failed (it waits for Manage Progress Notes → Retry). */
+  failed?: string;
+}
+
 /** A question as listed under the ticket. */
 export interface QuestionItem {
   id: string;
@@ -32,6 +46,11 @@ export interface QuestionItem {
   answer?: { text: string; by?: string; at?: string };
   /** Asked by someone else (read from the shared inbox), so this window cannot retry it. */
   foreign?: boolean;
+  /**
+   * Set on the one item per milestone that carries progress notes instead of a question: the view
+   * model turns these into `SidebarState.salesSees` and never lists them under Questions.
+   */
+  progress?: ProgressMark;
 }
 
 /** A problem in the data file, located by its JSON path. */
@@ -78,4 +97,9 @@ export interface SidebarState {
   warnings: string[];
   questions: QuestionItem[];
   ask: { enabled: boolean; reason?: string; routes: string; selection?: string };
+  /**
+   * What sales has been told about the ticket's progress: "Sales sees: started 3 Dec, in review
+   * 5 Dec", and what is still waiting or failed. Absent when no progress note exists for it.
+   */
+  salesSees?: { text: string; detail?: string; failed: boolean };
 }

@@ -22,6 +22,8 @@ export interface CommandDeps {
   overrides: TicketOverrides;
   credentials: Credentials;
   openDataFile: () => Promise<void>;
+  /** *Start Work on Ticket…* with an optional key or `{ key, title }`. */
+  startWork: (arg?: unknown) => Promise<unknown>;
 }
 
 /** Opens the folder's data file in an editor. */
@@ -30,9 +32,15 @@ export async function openDataFile(folders: FolderContext): Promise<void> {
   if (file) await vscode.window.showTextDocument(file);
 }
 
-export function openTicket(session: Session): Promise<void> {
-  const ctx = session.current().context;
-  return openSafely(ctx?.ticket.url, 'the ticket');
+/** A ticket key passed as a command argument (from a hover or a link), or undefined. */
+const keyArg = (a: unknown): string | undefined => (typeof a === 'string' && a.length <= 32 && isTicketKey(a) ? normalizeKey(a) : undefined);
+
+/** Opens the shown ticket, or another one by key (a hover's link), fetching its link once if needed. */
+export async function openTicket(session: Session, key?: string): Promise<void> {
+  if (key && key !== session.current().key) {
+    return openSafely((await session.contextFor(key, { fetch: true })).context?.ticket.url, 'the ticket');
+  }
+  return openSafely(session.current().context?.ticket.url, 'the ticket');
 }
 
 export async function openDeal(session: Session, dealId?: string): Promise<void> {
@@ -57,7 +65,7 @@ export async function mailOwner(session: Session, dealId: string): Promise<void>
 }
 
 /** What the sidebar's buttons do: the same handlers as the palette, and the view's actions by their command. */
-export function sidebarActions(d: Omit<CommandDeps, 'sidebar' | 'presenter' | 'overrides' | 'credentials'>): SidebarActions {
+export function sidebarActions(d: Pick<CommandDeps, 'session' | 'questions' | 'openDataFile'>): SidebarActions {
   return {
     openTicket: () => void openTicket(d.session),
     openDeal: (id) => void openDeal(d.session, id),
@@ -86,7 +94,12 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       // Refresh also asks the question routes for answers now, not at the next minute's poll.
       void d.questions.checkAnswers().then(() => d.session.refreshQuestions());
     },
-    askSales: async () => {
+    askSales: async (k?: unknown) => {
+      // From a hover: the form asks about the ticket the sidebar shows, so that one is shown first.
+      const key = keyArg(k);
+      if (key && key !== d.session.current().key && !d.session.showTicket(key)) {
+        return notify('info', 'Customer Context: open a git repository to ask about a ticket.');
+      }
       if (!d.session.current().context) {
         return notify('info', 'Customer Context: check out a branch whose ticket has customer context first.');
       }
@@ -103,7 +116,7 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
         prompt = result.message;
       }
     },
-    openTicket: () => openTicket(d.session),
+    openTicket: (k?: unknown) => openTicket(d.session, keyArg(k)),
     openDeal: (dealId?: unknown) => openDeal(d.session, typeof dealId === 'string' ? dealId : undefined),
     setTicketForBranch: async () => {
       const cur = d.session.current();
@@ -119,12 +132,14 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       });
       if (value === undefined) return;
       await d.overrides.set(cur.repository, cur.branch, normalizeKey(value));
+      d.session.showTicket(undefined); // a ticket pinned from the worklist would hide the override
       d.session.refresh(false);
     },
     clearTicketForBranch: async () => {
       const cur = d.session.current();
       if (!cur.repository || !cur.branch) return;
       await d.overrides.set(cur.repository, cur.branch, undefined);
+      d.session.showTicket(undefined);
       d.session.refresh(false);
     },
     setToken: (provider?: unknown) => d.credentials.setToken(typeof provider === 'string' ? provider : undefined),
@@ -137,6 +152,7 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       await vscode.env.clipboard.writeText(md);
       void notify('info', 'Customer summary copied as Markdown.');
     },
+    startWork: (arg?: unknown) => d.startWork(arg),
     togglePrivacy: async () => {
       const cfg = vscode.workspace.getConfiguration('customerContext');
       const hidden = cfg.get<boolean>('privacy.hideAmounts', false);

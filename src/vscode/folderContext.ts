@@ -18,6 +18,12 @@ export class FolderContext {
   private patternCache: { key: string; value: CompiledPatterns } | undefined;
   /** Parsed settings per folder: a branch switch reads them several times; a configuration change clears. */
   private readonly settingsCache = new Map<string, { settings: Settings; problems: string[] }>();
+  private readonly reloaded = new vscode.EventEmitter<{ why: string; force: boolean }>();
+  /**
+   * Fires after watch() reloaded the session for a settings, data file, token or trust change, so other
+   * views (the worklist) follow the same events; `force` when caches must be skipped.
+   */
+  readonly onDidReload = this.reloaded.event;
 
   constructor(
     private readonly dataFiles: DataFiles,
@@ -84,8 +90,10 @@ export class FolderContext {
     const reload = (why: string, force: boolean) => {
       log.info(`Reloading: ${why}.`);
       session.refresh(force);
+      this.reloaded.fire({ why, force });
     };
     return [
+      this.reloaded,
       this.git.onDidChange((s) => session.setGitState(s)),
       this.dataFiles.onDidChange((file) => reload(`${file} changed`, true)),
       this.tokens.onDidChange((vendor) => {

@@ -8,9 +8,30 @@ import { type HeadState, gitDirOf, readHead, watchHead } from './gitHead';
 interface GitBranch {
   readonly name?: string;
   readonly commit?: string;
+  /** The branch it tracks, once pushed with an upstream. */
+  readonly upstream?: { readonly remote: string; readonly name: string; readonly commit?: string };
+  /** Commits not on the upstream yet / upstream commits not here yet. */
+  readonly ahead?: number;
+  readonly behind?: number;
+}
+/** A ref as the API lists it; `type`: 0 local branch, 1 remote-tracking branch, 2 tag (RefType). */
+export interface GitRef {
+  readonly type: number;
+  readonly name?: string;
+  readonly commit?: string;
+  readonly remote?: string;
+}
+/** What getRefs lists: `pattern` `refs/heads`, `refs/remotes` or `refs/tags`; `contains` a commit id. */
+export interface GitRefQuery {
+  readonly contains?: string;
+  readonly count?: number;
+  readonly pattern?: string | string[];
+  readonly sort?: 'alphabetically' | 'committerdate';
 }
 interface GitRepositoryState {
   readonly HEAD: GitBranch | undefined;
+  /** Deprecated (empty in recent VS Code): getRefs replaces it. Older hosts fill it. */
+  readonly refs?: ReadonlyArray<GitRef>;
   readonly remotes: ReadonlyArray<{ readonly name: string; readonly fetchUrl?: string; readonly pushUrl?: string }>;
   readonly onDidChange: vscode.Event<void>;
 }
@@ -18,6 +39,14 @@ export interface GitRepository {
   readonly rootUri: vscode.Uri;
   readonly state: GitRepositoryState;
   getConfig(key: string): Promise<string>;
+  /** Creates a branch at `ref` (default HEAD), checking it out when asked; `name` is ours, never data. */
+  createBranch(name: string, checkout: boolean, ref?: string): Promise<void>;
+  checkout(treeish: string): Promise<void>;
+  getBranches?(query: { remote?: boolean }): Promise<Array<{ readonly type: number; readonly name?: string; readonly remote?: string }>>;
+  /** `git merge-base` of two refs; called with commit ids only, never a branch name. */
+  getMergeBase?(ref1: string, ref2: string): Promise<string | undefined>;
+  /** `git for-each-ref` with fixed patterns (and `--contains <commit id>`). */
+  getRefs?(query: GitRefQuery, cancellationToken?: vscode.CancellationToken): Promise<GitRef[]>;
 }
 interface GitApi {
   readonly state: 'uninitialized' | 'initialized';

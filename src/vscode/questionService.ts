@@ -6,10 +6,11 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatTimestamp } from '../core/format';
-import { type InboxEntry, localInboxSender, readInbox } from '../core/providers/local/inbox';
+import { type InboxEntry, type InboxProgress, localInboxSender, progressInboxSender, readInbox } from '../core/providers/local/inbox';
+import { isProgress, ProgressRoutes, salesSeesMarks } from '../core/progress';
 import { routeLabel, routeProblem, routeVendor } from '../core/providers/compose';
 import { vendorById } from '../core/providers/registry';
-import { Outbox, type OutboxEntry, type RouteSenders, questionState } from '../core/questions/outbox';
+import { Outbox, type OutboxEntry, type RouteSender, type RouteSenders, questionState } from '../core/questions/outbox';
 import { type CodeExcerpt, type Question, type QuestionDeal, type RouteName, RouteNames, clipExcerpt, questionProblem } from '../core/questions/question';
 import type { Session } from '../core/session';
 import type { Settings } from '../core/settings';
@@ -22,6 +23,9 @@ import { inboxPath } from './providers';
 
 /** The senders of a folder's configured routes (the data file's inbox is added here). */
 export type FolderSenders = (folder: vscode.Uri) => RouteSenders;
+
+/** The sender of progress notes for a folder's CRM (compose.ts buildProgressSender). */
+export type FolderProgressSender = (folder: vscode.Uri) => RouteSender;
 
 /** What the form says in Restricted Mode; the typed text stays in the form. */
 export const RestrictedAsk = 'Questions are not sent from a folder in Restricted Mode. Trust the workspace to send.';
@@ -51,6 +55,8 @@ export class QuestionService implements vscode.Disposable {
     private readonly git: GitWatcher,
     private readonly log: vscode.LogOutputChannel,
     private readonly folderSenders: FolderSenders,
+    /** Without it (not wired yet), progress notes to a remote CRM stay queued. */
+    private readonly folderProgressSender?: FolderProgressSender,
   ) {
     this.disposables.push(vscode.window.onDidChangeWindowState((s) => {
       if (!s.focused) return;
@@ -117,8 +123,22 @@ export class QuestionService implements vscode.Disposable {
     }
     const local = localInboxSender();
     const here = cur?.folder.fsPath;
+    let progress: RouteSender | undefined;
+    let localProgress: RouteSender | undefined;
     return (q) => {
       const mine = !q.folder || q.folder === here;
+      // A progress note goes only to the CRM, through its progress sender (or the inbox's progress lines).
+      if (isProgress(q)) {
+        if (q.localInbox) return { crm: (localProgress ??= progressInboxSender()) };
+        if (!mine || !cur || !this.folderProgressSender) return {};
+        try {
+          progress ??= this.folderProgressSender(cur.folder);
+        } catch (e) {
+          this.log.warn(`Progress notes: ${String(e)}`);
+          return {};
+        }
+        return { crm: progress };
+      }
       const senders: RouteSenders = mine ? { ...remote } : {};
       if (q.localInbox) senders.crm = local;
       return senders;
@@ -160,13 +180,14 @@ export class QuestionService implements vscode.Disposable {
         return now - (this.answerCheckedAt.get(q.id) ?? 0) >= every - 1_000;
       };
       await this.outbox.checkAnswers((q) => {
-        if (!due(q)) return {};
+        // Progress notes take no answer: nothing to read back.
+        if (isProgress(q) || !due(q)) return {};
         this.answerCheckedAt.set(q.id, now);
         return senders(q);
       });
       const { entries } = await this.outbox.list();
       for (const e of entries) {
-        if (!e.answer || e.answerNotified || e.discarded) continue;
+        if (!e.answer || e.answerNotified || e.discarded || isProgress(e.question)) continue;
         await this.outbox.markAnswerNotified(e.question.id);
         // The answer itself is shown only in the sidebar: notifications render links, command: links included.
         const open = 'Show';
@@ -184,19 +205,26 @@ export class QuestionService implements vscode.Disposable {
     this.inboxWatchers.set(file, watchFile(file, () => void this.checkAnswers().then(() => this.session.refreshQuestions())));
   }
 
-  /** Every question about `ticketKey`: this machine's outbox plus lines others left in the local inbox. */
+  /**
+   * Every question about `ticketKey`: this machine's outbox plus lines others left in the local inbox.
+   * Progress notes are not questions: they come last, as one carrier item per milestone (`progress`
+   * set) that the view model turns into the "Sales sees" line.
+   */
   async questionsFor(ticketKey: string): Promise<QuestionItem[]> {
     const locale = vscode.env.language || 'en';
     const now = Date.now();
     const { entries } = await this.outbox.list();
-    const mine = entries.filter((e) => !e.discarded && e.question.ticket.key.toUpperCase() === ticketKey.toUpperCase());
+    const mine = entries.filter((e) => !e.discarded && !isProgress(e.question) && e.question.ticket.key.toUpperCase() === ticketKey.toUpperCase());
     const items = mine.map((e) => this.item(e, locale, now));
+    let inboxProgress: InboxProgress[] = [];
     const cur = this.currentFolder();
     if (cur && vendorById(cur.settings.crm)?.dataFile) {
       const file = inboxPath(cur.folder, cur.settings);
       this.watchInbox(file);
       const known = new Set(entries.map((e) => e.question.id));
-      const { entries: lines } = await readInbox(file, cur.folder.fsPath).catch(() => ({ entries: [] as InboxEntry[] }));
+      const { entries: lines, progress } = await readInbox(file, cur.folder.fsPath)
+        .catch(() => ({ entries: [] as InboxEntry[], progress: [] as InboxProgress[] }));
+      inboxProgress = progress;
       for (const l of lines) {
         if (known.has(l.id) || l.ticket.toUpperCase() !== ticketKey.toUpperCase()) continue;
         items.push({
@@ -210,7 +238,32 @@ export class QuestionService implements vscode.Disposable {
         });
       }
     }
-    return items.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    items.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const marks = salesSeesMarks(entries, ticketKey, inboxProgress);
+    return [...items, ...marks.map((m): QuestionItem => ({ id: `progress:${m.milestone}`, text: '', createdAt: '', state: 'Sent', progress: m }))];
+  }
+
+  /**
+   * Queues progress items (core/progress.ts progressItem) on the `crm` route, each at most once ever:
+   * an id any window queued before is skipped. Resolves with how many were new; sends them now.
+   */
+  async enqueueProgress(items: readonly Question[]): Promise<number> {
+    let created = 0;
+    for (const q of items) {
+      if (!isProgress(q)) throw new Error(`enqueueProgress: ${q.id} is not a progress item.`);
+      // Ids come from the project's remote, so a teammate's window may have posted this very note.
+      if (await this.outbox.enqueueOnce(q, ProgressRoutes, { reconcileFirst: true })) created++;
+    }
+    if (created) {
+      this.log.info(`Progress: ${created} note(s) queued (${items.map((q) => `${q.ticket.key} ${q.milestone}`).join(', ')}).`);
+      await this.processNow();
+    }
+    return created;
+  }
+
+  /** The progress notes in the outbox (discarded ones excluded), oldest first. */
+  async progressEntries(): Promise<OutboxEntry[]> {
+    return (await this.outbox.list()).entries.filter((e) => !e.discarded && isProgress(e.question));
   }
 
   private item(e: OutboxEntry, locale: string, now: number): QuestionItem {
@@ -321,8 +374,9 @@ export class QuestionService implements vscode.Disposable {
     await this.outbox.discard(id);
   }
 
+  /** Every question in the outbox (not discarded; progress notes are not questions). */
   async all(): Promise<OutboxEntry[]> {
-    return (await this.outbox.list()).entries.filter((e) => !e.discarded);
+    return (await this.outbox.list()).entries.filter((e) => !e.discarded && !isProgress(e.question));
   }
 
   describe(e: OutboxEntry): QuestionItem {

@@ -123,6 +123,13 @@ function renderHead(s: SidebarState): void {
   if (s.branch) meta.push(`branch ${s.branch}`);
   if (t.overridden) meta.push('ticket set by hand');
   if (meta.length) head.append(h('p', { class: 'muted small', text: meta.join(' · ') }));
+  if (s.salesSees) {
+    // What sales has been told (progress notes on the deals): one line, and why a note is not out.
+    const box = h('div', { class: 'sales-sees', attrs: { role: 'group', 'aria-label': 'Progress notes to sales' } });
+    box.append(h('p', { class: 'small', text: s.salesSees.text }));
+    if (s.salesSees.detail) box.append(h('p', { class: s.salesSees.failed ? 'small error' : 'small muted', text: s.salesSees.detail }));
+    head.append(box);
+  }
 }
 
 function renderMessage(s: SidebarState): void {

@@ -3,6 +3,9 @@
 // an unencoded path matches no route, as on GitLab), PRIVATE-TOKEN or Bearer auth, GitLab's error
 // bodies, offset pagination headers, RateLimit-* headers on every answer and Rack::Attack's plain
 // `Retry later` 429. Dates carry the instance's time zone (+03:00). See apis.md §10.
+// The project's issues list (`GET /projects/:id/issues`) filters by scope, state, labels, search,
+// assignee and author, orders by created_at/updated_at, pages with x-next-page, and answers Grape's
+// 400 for a value it does not know.
 import error400BodyMissing from '../fixtures/gitlab/error-400-body-missing.json';
 import error400NoteBlank from '../fixtures/gitlab/error-400-note-blank.json';
 import error401Expired from '../fixtures/gitlab/error-401-expired.json';
@@ -32,6 +35,19 @@ export interface FakeGitLabOptions {
   scopes?: Array<'api' | 'read_api'>;
   /** Load sales/tools/crm-bridge (id 77) with issue #123 and its notes (default true). */
   fixtures?: boolean;
+}
+
+/** A small issue for list tests, built into GitLab's full shape by `addSimpleIssue`. */
+export interface SimpleGitLabIssue {
+  iid: number;
+  title: string;
+  description?: string | null;
+  labels?: string[];
+  /** `me` (the token's user, the default), another person, or null. */
+  assignee?: 'me' | { username: string; name: string } | null;
+  state?: 'opened' | 'closed';
+  /** Epoch ms of the last update (orders `order_by=updated_at`). */
+  updatedAt?: number;
 }
 
 /** A note a client posted, as received. */
@@ -91,6 +107,57 @@ export class FakeGitLab extends FakeServer {
     p.notes.set(issue.iid, notes);
     this.recount(p, issue.iid);
     return this;
+  }
+
+  /** Adds an issue built from a few facts to `project`; returns it as stored. */
+  addSimpleIssue(project: string, o: SimpleGitLabIssue): GitLabIssueJson {
+    const p = this.project(project);
+    if (!p) throw new Error(`no project ${project}`);
+    const person = (u: { username: string; name: string }, id: number) => ({
+      id,
+      username: u.username,
+      name: u.name,
+      state: 'active',
+      locked: false,
+      avatar_url: null,
+      web_url: `https://git.acme.ru/${u.username}`,
+    });
+    const who =
+      o.assignee === undefined || o.assignee === 'me'
+        ? person(userFixture, userFixture.id)
+        : o.assignee && person(o.assignee, 4000 + o.assignee.username.length);
+    const updated = mskIso(o.updatedAt ?? Date.parse('2026-09-01T07:00:00Z'));
+    const issue: GitLabIssueJson = {
+      id: 190000 + o.iid,
+      iid: o.iid,
+      project_id: p.id,
+      title: o.title,
+      description: o.description ?? null,
+      state: o.state ?? 'opened',
+      created_at: mskIso(Date.parse('2026-08-01T07:00:00Z')),
+      updated_at: updated,
+      closed_at: o.state === 'closed' ? updated : null,
+      closed_by: null,
+      labels: o.labels ?? [],
+      milestone: null,
+      assignees: who ? [who] : [],
+      author: person({ username: 'a.petrova', name: 'Анна Петрова' }, 31),
+      type: 'ISSUE',
+      assignee: who ?? null,
+      user_notes_count: 0,
+      merge_requests_count: 0,
+      upvotes: 0,
+      downvotes: 0,
+      due_date: null,
+      confidential: false,
+      discussion_locked: null,
+      issue_type: 'issue',
+      web_url: `https://git.acme.ru/${p.path}/-/issues/${o.iid}`,
+      references: { short: `#${o.iid}`, relative: `#${o.iid}`, full: `${p.path}#${o.iid}` },
+      moved_to_id: null,
+    };
+    this.addIssue(project, issue);
+    return issue;
   }
 
   /** Appends a note by `author` (a user name; its display name is `name`). */
@@ -223,6 +290,103 @@ export class FakeGitLab extends FakeServer {
     return undefined;
   }
 
+  /** GET /projects/:id/issues: filters, order and offset pages as GitLab applies them. */
+  private listIssues(req: ReceivedRequest, project: Project): Reply {
+    const q = req.query;
+    const invalid = (name: string): Reply => ({
+      status: 400,
+      json: { error: `${name} does not have a valid value` },
+    });
+    const pick = (name: string, allowed: string[], dflt: string): string | undefined => {
+      const v = q.get(name) ?? dflt;
+      return allowed.includes(v) ? v : undefined;
+    };
+    const scope = pick('scope', ['created_by_me', 'assigned_to_me', 'all'], 'all');
+    if (!scope) return invalid('scope');
+    const state = pick('state', ['opened', 'closed', 'all'], 'all');
+    if (!state) return invalid('state');
+    const orderBy = pick('order_by', ['created_at', 'updated_at', 'title'], 'created_at');
+    if (!orderBy) return invalid('order_by');
+    const sort = pick('sort', ['asc', 'desc'], 'desc');
+    if (!sort) return invalid('sort');
+    const me = userFixture.username;
+    const users = (i: GitLabIssueJson, key: 'assignees' | 'author') => {
+      const v = i[key] as { username: string } | Array<{ username: string }> | null | undefined;
+      return (Array.isArray(v) ? v : v ? [v] : []).map((u) => u.username.toLowerCase());
+    };
+    const labelsOf = (i: GitLabIssueJson) =>
+      ((i.labels as Array<string | { name: string }> | undefined) ?? []).map((l) =>
+        (typeof l === 'string' ? l : l.name).toLowerCase(),
+      );
+    const list = (name: string) =>
+      (q.get(name) ?? '')
+        .split(',')
+        .map((x) => x.trim().toLowerCase())
+        .filter(Boolean);
+    const tests: Array<(i: GitLabIssueJson) => boolean> = [];
+    if (scope === 'assigned_to_me') tests.push((i) => users(i, 'assignees').includes(me));
+    if (scope === 'created_by_me') tests.push((i) => users(i, 'author').includes(me));
+    if (state !== 'all') tests.push((i) => i.state === state);
+    const labels = list('labels');
+    if (labels.length === 1 && labels[0] === 'none') tests.push((i) => labelsOf(i).length === 0);
+    else if (labels.length === 1 && labels[0] === 'any') tests.push((i) => labelsOf(i).length > 0);
+    else if (labels.length) tests.push((i) => labels.every((l) => labelsOf(i).includes(l)));
+    const notLabels = list('not[labels]');
+    if (notLabels.length) tests.push((i) => !notLabels.some((l) => labelsOf(i).includes(l)));
+    const assignee = q.get('assignee_username')?.toLowerCase();
+    if (assignee) tests.push((i) => users(i, 'assignees').includes(assignee));
+    const author = q.get('author_username')?.toLowerCase();
+    if (author) tests.push((i) => users(i, 'author').includes(author));
+    const search = q.get('search')?.trim().toLowerCase();
+    if (search) {
+      const where = list('in');
+      const inTitle = !where.length || where.includes('title');
+      const inDescription = !where.length || where.includes('description');
+      tests.push(
+        (i) =>
+          (inTitle && String(i.title).toLowerCase().includes(search)) ||
+          (inDescription && String(i.description ?? '').toLowerCase().includes(search)),
+      );
+    }
+    const sign = sort === 'asc' ? 1 : -1;
+    const all = [...project.issues.values()]
+      .filter((i) => tests.every((t) => t(i)))
+      .sort(
+        (a, b) =>
+          sign *
+          (orderBy === 'title'
+            ? String(a.title).localeCompare(String(b.title))
+            : Date.parse(String(a[orderBy])) - Date.parse(String(b[orderBy])) || a.iid - b.iid),
+      );
+    const perPage = Math.min(100, Math.max(1, Number(q.get('per_page') ?? 20) || 20));
+    const page = Math.max(1, Number(q.get('page') ?? 1) || 1);
+    const pages = Math.max(1, Math.ceil(all.length / perPage));
+    const link = (n: number) => {
+      const params = new URLSearchParams(q);
+      params.set('page', String(n));
+      params.set('per_page', String(perPage));
+      return `<${this.url}${this.prefix}/projects/${project.id}/issues?${params}>`;
+    };
+    const rels = [
+      ...(page > 1 ? [`${link(page - 1)}; rel="prev"`] : []),
+      ...(page < pages ? [`${link(page + 1)}; rel="next"`] : []),
+      `${link(1)}; rel="first"`,
+      `${link(pages)}; rel="last"`,
+    ];
+    return {
+      json: all.slice((page - 1) * perPage, page * perPage),
+      headers: {
+        'x-page': String(page),
+        'x-per-page': String(perPage),
+        'x-next-page': page < pages ? String(page + 1) : '',
+        'x-prev-page': page > 1 ? String(page - 1) : '',
+        'x-total': String(all.length),
+        'x-total-pages': String(pages),
+        link: rels.join(', '),
+      },
+    };
+  }
+
   private registerRoutes(): void {
     const p = this.prefix;
     type Params = Record<string, string>;
@@ -241,6 +405,14 @@ export class FakeGitLab extends FakeServer {
     this.on('GET', `${p}/user`, (req) => {
       const denied = this.checkAuth(req, { status: 401, json: error401 });
       return this.reply(denied ?? { json: userFixture });
+    });
+
+    this.on('GET', `${p}/projects/:id/issues`, (req, params) => {
+      const denied = this.checkAuth(req, { status: 404, json: error404Project });
+      if (denied) return this.reply(denied);
+      const project = this.project(params.id);
+      if (!project) return this.reply({ status: 404, json: error404Project });
+      return this.reply(this.listIssues(req, project));
     });
 
     this.on(

@@ -384,6 +384,17 @@ export class FakeHubspot extends FakeServer {
       return hsError(400, 'There was a problem with the request.', 'VALIDATION_ERROR');
     }
     for (const f of filters) {
+      if ((f.operator === 'IN' || f.operator === 'NOT_IN') && (f.values?.length ?? 0) > 100) {
+        return hsError(400, 'There was a problem with the request.', 'VALIDATION_ERROR', {
+          errors: [
+            {
+              message: `values may contain at most 100 items, got ${f.values?.length}`,
+              code: 'TOO_MANY_VALUES',
+              in: 'values',
+            },
+          ],
+        });
+      }
       if (!f.propertyName || !known.has(f.propertyName)) {
         return hsError(400, `There was a problem with the request.`, 'VALIDATION_ERROR', {
           errors: [
@@ -404,7 +415,10 @@ export class FakeHubspot extends FakeServer {
           // String EQ is case-insensitive in HubSpot search.
           if (f.operator === 'EQ')
             return v != null && v.toLowerCase() === String(f.value).toLowerCase();
-          if (f.operator === 'IN') return v != null && (f.values ?? []).map(String).includes(v);
+          // IN compares a text property's lower-cased value with the given values, which the
+          // search guide therefore asks to be lower case: an upper-case value matches nothing.
+          if (f.operator === 'IN')
+            return v != null && (f.values ?? []).map(String).includes(v.toLowerCase());
           if (f.operator === 'HAS_PROPERTY') return v != null && v !== '';
           if (f.operator === 'CONTAINS_TOKEN')
             return v != null && containsToken(v, String(f.value));

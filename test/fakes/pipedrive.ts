@@ -358,6 +358,7 @@ export class FakePipedrive extends FakeServer {
         });
       });
     }
+    for (const path of v1('/notes')) this.on('GET', path, (req) => this.listNotes(req));
     for (const path of v1('/notes/:id')) {
       this.on('GET', path, (_req, { id }) => {
         const n = this.notes.get(Number(id));
@@ -391,6 +392,75 @@ export class FakePipedrive extends FakeServer {
     };
     this.notes.set(id, note);
     return this.ok(note, null, 201);
+  }
+
+  /**
+   * `GET /v1/notes`: filtered by `deal_id` (and `user_id`), sorted by `sort` ("id DESC", fields of
+   * the note's first level only), paged by `start`/`limit` (at most 500). Each note carries its
+   * deal's title and its author, as the real list does; an empty page is `data: null`.
+   */
+  private listNotes(req: ReceivedRequest): Reply {
+    const q = req.query;
+    const limit = Number(q.get('limit') ?? 100);
+    const start = Number(q.get('start') ?? 0);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+      return pdError(400, 'Validation failed: limit: Must be between 1 and 500');
+    if (!Number.isInteger(start) || start < 0)
+      return pdError(400, 'Validation failed: start: Must be a non-negative integer');
+    const sortable = [
+      'id',
+      'user_id',
+      'deal_id',
+      'person_id',
+      'org_id',
+      'content',
+      'add_time',
+      'update_time',
+    ];
+    const sorts: Array<[string, number]> = [];
+    for (const part of (q.get('sort') ?? '').split(',').filter((x) => x.trim())) {
+      const [field, dir = 'ASC'] = part.trim().split(/\s+/);
+      if (!sortable.includes(field) || !/^(ASC|DESC)$/i.test(dir))
+        return pdError(400, `Invalid sort parameter: ${part.trim()}`);
+      sorts.push([field, dir.toUpperCase() === 'DESC' ? -1 : 1]);
+    }
+    const dealId = q.get('deal_id');
+    const userId = q.get('user_id');
+    const all = [...this.notes.values()]
+      .filter(
+        (n) =>
+          n.active_flag !== false &&
+          (dealId === null || n.deal_id === Number(dealId)) &&
+          (userId === null || n.user_id === Number(userId)),
+      )
+      .sort((a, b) => {
+        for (const [field, dir] of sorts) {
+          const x = a[field] as string | number | null;
+          const y = b[field] as string | number | null;
+          if (x !== y) return (x ?? '') < (y ?? '') ? -dir : dir;
+        }
+        return a.id - b.id;
+      });
+    const page = all.slice(start, start + limit).map((n) => {
+      const deal = n.deal_id === null ? undefined : this.deals.get(n.deal_id);
+      const user = this.users.get(n.user_id);
+      return {
+        ...n,
+        deal: deal ? { title: deal.title } : null,
+        user: user
+          ? { email: user.email, name: user.name, icon_url: null, is_you: n.user_id === this.meId }
+          : null,
+      };
+    });
+    const more = start + limit < all.length;
+    return this.ok(page.length ? page : null, {
+      pagination: {
+        start,
+        limit,
+        more_items_in_collection: more,
+        ...(more ? { next_start: start + limit } : {}),
+      },
+    });
   }
 
   private createActivity(req: ReceivedRequest): Reply {

@@ -25,6 +25,8 @@ export interface FakeSalesforceOptions {
 }
 
 const CHECKSUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
+/** The longest request URI Salesforce's REST API accepts. */
+const MAX_URI = 16_384;
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** The 18-character form of a 15-character id (the case-insensitive checksum suffix). */
@@ -651,6 +653,11 @@ export class FakeSalesforce extends FakeServer {
   private query(req: ReceivedRequest, version: string): Reply {
     const q = req.query.get('q');
     if (!q) return sfErrors(400, 'MALFORMED_QUERY', 'A query string has to be specified');
+    // Salesforce refuses a request URI over 16,384 bytes before it reads the query (the body of
+    // that answer is the edge's, not an error array).
+    if (req.path.length + 1 + req.query.toString().length > MAX_URI) {
+      return { status: 414, raw: 'URI Too Long', headers: { 'content-type': 'text/plain' } };
+    }
     this.soql.push(q);
     try {
       const parsed = parse(q);

@@ -2,7 +2,10 @@
 // issues by readable id or entity id, comments with `$top`/`$skip` (42 without `$top`), users/me,
 // permanent-token Bearer auth, and YouTrack's `{error, error_description}` bodies. Like YouTrack,
 // it returns only the attributes named in `fields` (plus `$type` on every object; `id` alone when
-// `fields` is missing). See /work/shared/reference/apis.md §10.
+// `fields` is missing). See /work/shared/reference/apis.md §10. The issues list
+// (`GET /api/issues?query=…`) reads a subset of YouTrack's search syntax (`for: me`, `#Unresolved`,
+// `#tag`, `tag:`, `project:`, `State:`, a custom field by name, `sort by:`, words as full text) and
+// pages with `$top`/`$skip`.
 import error400Comment from '../fixtures/youtrack/error-400-comment.json';
 import error401Scope from '../fixtures/youtrack/error-401-scope.json';
 import error401 from '../fixtures/youtrack/error-401.json';
@@ -37,6 +40,23 @@ export interface FakeYouTrackOptions {
   prefix?: string;
   /** Load ACME-42 (default true). */
   fixtures?: boolean;
+}
+
+/** A small issue for list tests, built into YouTrack's full shape by `addSimpleIssue`. */
+export interface SimpleYouTrackIssue {
+  idReadable: string;
+  summary: string;
+  description?: string | null;
+  /** The State field's value, e.g. `В работе`; `resolved` marks it resolved. */
+  state?: string;
+  resolved?: boolean;
+  /** `me` (the token's user, the default), another user, or null. */
+  assignee?: 'me' | { login: string; fullName: string } | null;
+  tags?: string[];
+  /** More custom fields by name, as SimpleIssueCustomField values (a deal field). */
+  fields?: Record<string, string | null>;
+  /** Epoch ms of the last update (orders `sort by: updated`). */
+  updated?: number;
 }
 
 /** A comment a client posted, as received. */
@@ -122,6 +142,144 @@ export class FakeYouTrack extends FakeServer {
     return this;
   }
 
+  /** Adds an issue built from a few facts; returns it as stored. */
+  addSimpleIssue(o: SimpleYouTrackIssue): YouTrackIssueJson {
+    const n = this.issues.size + 1;
+    const [shortName] = o.idReadable.split('-');
+    const user = (u: { login: string; fullName: string }) => ({
+      id: `1-${u.login}`,
+      login: u.login,
+      fullName: u.fullName,
+      $type: 'User',
+    });
+    const who = o.assignee === undefined || o.assignee === 'me' ? this.me : o.assignee;
+    const updated = o.updated ?? Date.parse('2026-09-01T07:00:00Z');
+    const issue: YouTrackIssueJson = {
+      id: `2-${5000 + n}`,
+      idReadable: o.idReadable,
+      numberInProject: Number(o.idReadable.split('-')[1]),
+      summary: o.summary,
+      description: o.description ?? null,
+      usesMarkdown: true,
+      created: updated - 86_400_000,
+      updated,
+      resolved: o.resolved ? updated : null,
+      project: { id: '0-3', shortName, name: 'Акме Бухгалтерия', $type: 'Project' },
+      reporter: user({ login: 'a.smirnova', fullName: 'Анна Смирнова' }),
+      customFields: [
+        {
+          id: `143-${n}1`,
+          name: 'State',
+          value: {
+            id: `69-${n}`,
+            name: o.state ?? (o.resolved ? 'Исправлена' : 'В работе'),
+            isResolved: !!o.resolved,
+            localizedName: null,
+            $type: 'StateBundleElement',
+          },
+          $type: 'StateIssueCustomField',
+        },
+        {
+          id: `143-${n}2`,
+          name: 'Assignee',
+          value: who ? user(who) : null,
+          $type: 'SingleUserIssueCustomField',
+        },
+        ...Object.entries(o.fields ?? {}).map(([name, value], i) => ({
+          id: `143-${n}${3 + i}`,
+          name,
+          value,
+          $type: 'SimpleIssueCustomField',
+        })),
+      ],
+      tags: (o.tags ?? []).map((name, i) => ({ id: `6-${n}${i}`, name, $type: 'Tag' })),
+      comments: [],
+      $type: 'Issue',
+    };
+    this.addIssue(issue);
+    return issue;
+  }
+
+  /** The issues a YouTrack query selects, in its order. */
+  search(query: string): YouTrackIssueJson[] {
+    const fieldText = (v: unknown): string[] => {
+      if (v === null || v === undefined) return [];
+      if (Array.isArray(v)) return v.flatMap(fieldText);
+      if (typeof v === 'object') {
+        const o = v as Record<string, unknown>;
+        return [o.name, o.login, o.fullName, o.text, o.presentation]
+          .filter((x): x is string => typeof x === 'string')
+          .map((x) => x.toLowerCase());
+      }
+      return [String(v).toLowerCase()];
+    };
+    const field = (i: YouTrackIssueJson, name: string) =>
+      ((i.customFields as Array<{ name: string; value: unknown }> | undefined) ?? []).find(
+        (f) => f.name.toLowerCase() === name.toLowerCase(),
+      );
+    const tags = (i: YouTrackIssueJson) =>
+      ((i.tags as Array<{ name: string }> | undefined) ?? []).map((t) => t.name.toLowerCase());
+    const tests: Array<(i: YouTrackIssueJson) => boolean> = [];
+    let sort: { by: string; desc: boolean } | undefined;
+    let rest = query;
+    const sortBy = /\bsort by:\s*\{?([\p{L}\w ]+?)\}?(?:\s+(asc|desc))?\s*$/iu.exec(rest);
+    if (sortBy) {
+      sort = { by: sortBy[1].trim().toLowerCase(), desc: sortBy[2]?.toLowerCase() === 'desc' };
+      rest = rest.slice(0, sortBy.index);
+    }
+    const value = String.raw`(\{[^}]*\}|[^\s,]+)`;
+    // An attribute name with spaces is written in braces: `{Сделка CRM}: 4217`.
+    const term = new RegExp(String.raw`(\{[^}]*\}|[\p{L}\w]+):\s*${value}|#${value}|(\S+)`, 'gu');
+    for (const m of rest.matchAll(term)) {
+      const [, attr, attrValue, hashValue, word] = m;
+      const unbrace = (x: string) => x.replace(/^\{|\}$/g, '').trim().toLowerCase();
+      if (attr) {
+        const a = unbrace(attr);
+        const v = unbrace(attrValue);
+        const who = v === 'me' ? this.me.login.toLowerCase() : v;
+        if (a === 'for' || a === 'assignee') {
+          tests.push((i) => fieldText(field(i, 'Assignee')?.value).includes(who));
+        } else if (a === 'tag') {
+          tests.push((i) => tags(i).includes(v));
+        } else if (a === 'project') {
+          tests.push((i) => {
+            const p = i.project as { shortName?: string; name?: string } | undefined;
+            return [p?.shortName, p?.name].some((x) => x?.toLowerCase() === v);
+          });
+        } else {
+          // Any other attribute is a custom field by name (State, Priority, a deal field…).
+          tests.push((i) => fieldText(field(i, a)?.value).includes(v));
+        }
+      } else if (hashValue) {
+        const v = unbrace(hashValue);
+        if (v === 'unresolved') tests.push((i) => i.resolved === null || i.resolved === undefined);
+        else if (v === 'resolved') tests.push((i) => i.resolved !== null && i.resolved !== undefined);
+        else if (v === 'me') {
+          const me = this.me.login.toLowerCase();
+          tests.push((i) => fieldText(field(i, 'Assignee')?.value).includes(me));
+        } else {
+          tests.push(
+            (i) =>
+              tags(i).includes(v) ||
+              ((i.customFields as Array<{ value: unknown }> | undefined) ?? []).some((f) =>
+                fieldText(f.value).includes(v),
+              ),
+          );
+        }
+      } else if (word) {
+        const w = word.replace(/^"|"$/g, '').toLowerCase();
+        tests.push((i) => `${i.summary} ${i.description ?? ''}`.toLowerCase().includes(w));
+      }
+    }
+    const hits = [...this.issues.values()].filter((i) => tests.every((t) => t(i)));
+    if (sort) {
+      const key = sort.by === 'created' ? 'created' : 'updated';
+      const sign = sort.desc ? -1 : 1;
+      hits.sort((a, b) => sign * (Number(a[key] ?? 0) - Number(b[key] ?? 0)));
+    }
+    return hits;
+  }
+
   /** Adds a comment by `author` (now, unless `created` is given) and returns it as stored. */
   addComment(
     key: string,
@@ -196,6 +354,18 @@ export class FakeYouTrack extends FakeServer {
       'GET',
       `${api}/users/me`,
       authed((req) => this.answer(req, this.me)),
+    );
+
+    this.on(
+      'GET',
+      `${api}/issues`,
+      authed((req) => {
+        const skip = Math.max(0, Number(req.query.get('$skip') ?? 0) || 0);
+        const top = Number(req.query.get('$top') ?? 42);
+        const end = top < 0 ? undefined : skip + (Number.isFinite(top) ? top : 42);
+        const hits = this.search(req.query.get('query') ?? '');
+        return this.answer(req, hits.slice(skip, end));
+      }),
     );
 
     this.on(

@@ -129,6 +129,56 @@ export function criterionValues(raw: string): string[] | undefined {
   return out;
 }
 
+/** Conditions one search takes (Zoho: "a maximum of 10 criteria"). */
+export const MAX_CRITERIA = 10;
+
+/**
+ * A search's conditions: `(F:op:V)`, or `((F:op:V)or(F:op:V)…)` with up to MAX_CRITERIA of them;
+ * undefined when it does not parse, `tooMany` past the limit. Escaped `\(`, `\)` stay in values.
+ */
+export function criteriaConditions(
+  criteria: string,
+): Array<{ field: string; op: string; raw: string }> | 'tooMany' | undefined {
+  const single = (c: string) => {
+    const m = /^\((\w+):(equals|starts_with):(.*)\)$/s.exec(c);
+    return m ? { field: m[1], op: m[2], raw: m[3] } : undefined;
+  };
+  if (!criteria.startsWith('((')) {
+    const one = single(criteria);
+    return one && criterionValues(one.raw) ? [one] : undefined;
+  }
+  if (!criteria.endsWith(')')) return undefined;
+  const inner = criteria.slice(1, -1);
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i];
+    if (c === '\\') i++;
+    else if (c === '(') {
+      if (depth === 0) {
+        const between = inner.slice(start, i);
+        if (parts.length ? !/^or$/i.test(between) : between !== '') return undefined;
+        start = i;
+      }
+      depth++;
+    } else if (c === ')') {
+      depth--;
+      if (depth < 0) return undefined;
+      if (depth === 0) {
+        parts.push(inner.slice(start, i + 1));
+        start = i + 1;
+      }
+    }
+  }
+  if (depth !== 0 || start !== inner.length) return undefined;
+  const conditions = parts.map(single);
+  if (conditions.some((c) => !c || !criterionValues(c.raw))) return undefined;
+  return conditions.length > MAX_CRITERIA
+    ? 'tooMany'
+    : (conditions as Array<{ field: string; op: string; raw: string }>);
+}
+
 /** The accounts server of the fake's data centre. */
 export class FakeZohoAccounts extends FakeServer {
   constructor(private readonly api: FakeZoho) {
@@ -407,26 +457,31 @@ export class FakeZoho extends FakeServer {
         if (!criteria) {
           return error(400, { ...errorRequiredParam, details: { param_name: 'criteria' } });
         }
-        const m = /^\((\w+):(equals|starts_with):(.*)\)$/s.exec(criteria);
-        const values = m ? criterionValues(m[3]) : undefined;
-        if (!m || !values) {
+        const conditions = criteriaConditions(criteria);
+        if (conditions === 'tooMany') {
+          const reason = { reason: `more than ${MAX_CRITERIA} criteria` };
+          return zohoError(400, 'INVALID_QUERY', 'invalid query formed', reason);
+        }
+        if (!conditions) {
           const reason = { reason: 'invalid criteria' };
           return zohoError(400, 'INVALID_QUERY', 'invalid query formed', reason);
         }
-        const [, field, op] = m;
-        if (!this.dealFields.has(field)) {
-          const details = { ...errorInvalidQuery.details, api_name: field };
+        const unknownField = conditions.find((c) => !this.dealFields.has(c.field));
+        if (unknownField) {
+          const details = { ...errorInvalidQuery.details, api_name: unknownField.field };
           return error(400, { ...errorInvalidQuery, details });
         }
         const fields = r.query.has('fields')
           ? this.fieldsOf(r, this.dealFields)
           : [...this.dealFields];
         if (!Array.isArray(fields)) return fields;
-        const wanted = values.map((v) => v.toLowerCase());
-        const hits = [...this.deals.values()].filter((d) => {
-          const v = String(d[field] ?? '').toLowerCase();
-          return wanted.some((w) => (op === 'equals' ? v === w : v.startsWith(w)));
-        });
+        const hits = [...this.deals.values()].filter((d) =>
+          conditions.some(({ field, op, raw }) => {
+            const v = String(d[field] ?? '').toLowerCase();
+            const wanted = (criterionValues(raw) ?? []).map((w) => w.toLowerCase());
+            return wanted.some((w) => (op === 'equals' ? v === w : v.startsWith(w)));
+          }),
+        );
         const page = this.page(hits.map((d) => this.pick(d, fields)), r);
         return page ? { json: page } : { status: 204 };
       }),

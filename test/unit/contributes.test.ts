@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SettingDefaults, SettingKeys } from '../../src/core/settings';
-import { CommandId, ViewId, ViewContainerId } from '../../src/shared/ids';
+import { CommandId, ViewId, ViewContainerId, WorklistCommandId } from '../../src/shared/ids';
 
 /** The repository's package.json, whether this runs from test/ (tsx) or out/test/ (compiled). */
 function findManifest(dir: string): string {
@@ -18,9 +18,9 @@ function findManifest(dir: string): string {
 const manifest = JSON.parse(fs.readFileSync(findManifest(__dirname), 'utf8'));
 
 describe('contributions', () => {
-  it('contributes exactly the commands in CommandId, in category Customer Context', () => {
+  it('contributes exactly the commands in CommandId and the worklist view’s, in category Customer Context', () => {
     const contributed = manifest.contributes.commands.map((c: { command: string }) => c.command).sort();
-    assert.deepEqual(contributed, Object.values(CommandId).sort());
+    assert.deepEqual(contributed, [...Object.values(CommandId), ...Object.values(WorklistCommandId)].sort());
     for (const c of manifest.contributes.commands) assert.equal(c.category, 'Customer Context');
   });
 

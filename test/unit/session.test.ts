@@ -193,3 +193,163 @@ describe('session', () => {
     s.dispose();
   });
 });
+
+describe('session: contextFor (hovers and the language model tool)', () => {
+  it('answers a cached key from the cache without a request, fresh or stale', async () => {
+    let now = 1_000_000;
+    const t = controllableTracker();
+    const s = makeSession(t.tracker, { now: () => now });
+    await loadAcme42(s, t);
+    const calls = t.calls.length;
+    const fresh = await s.contextFor('acme-42', { fetch: true });
+    assert.equal(fresh.context?.deals[0].customer, 'Globex LLC');
+    assert.equal(fresh.fetchedAt, 1_000_000);
+    now += 10 * 60_000; // past the TTL: still no request from a hover
+    const stale = await s.contextFor('ACME-42', { fetch: true, repository: '/repo' });
+    assert.equal(stale.context?.ticket.key, 'ACME-42');
+    assert.equal(t.calls.length, calls, 'no request for a cached key');
+    s.dispose();
+  });
+
+  it('fetches an uncached key once for concurrent callers and caches it, and only when asked to', async () => {
+    const t = controllableTracker();
+    const s = makeSession(t.tracker);
+    s.setGitState(branch('main'));
+    assert.deepEqual(await s.contextFor('ACME-42', { fetch: false }), {}, 'no fetch without { fetch: true }');
+    assert.equal(t.calls.length, 0);
+    const first = s.contextFor('ACME-42', { fetch: true });
+    const second = s.contextFor('acme-42', { fetch: true });
+    await tick();
+    assert.deepEqual(t.calls, ['ACME-42'], 'one request for both');
+    t.waiting[0].resolve(aTicket());
+    const [a, b] = await Promise.all([first, second]);
+    assert.equal(a.context?.deals.length, 1);
+    assert.equal(b.context?.deals[0].customer, 'Globex LLC');
+    assert.equal((await s.contextFor('ACME-42', { fetch: false })).context?.ticket.title, 'Export invoices to PDF');
+    assert.equal(t.calls.length, 1, 'later calls read the cache');
+    s.dispose();
+  });
+
+  it('remembers a key the tracker does not know, and retries a transient failure after the TTL', async () => {
+    let now = 1_000_000;
+    const t = controllableTracker();
+    const s = makeSession(t.tracker, { now: () => now, ttlMs: () => 30_000 });
+    s.setGitState(branch('main'));
+    const missing = s.contextFor('UTF-8', { fetch: true });
+    await tick();
+    t.waiting[0].reject(new ProviderError('notFound', 'Ticket UTF-8 is not in the data file.'));
+    assert.equal((await missing).error?.kind, 'notFound');
+    now += 60_000;
+    assert.equal((await s.contextFor('UTF-8', { fetch: true })).error?.kind, 'notFound');
+    assert.equal(t.calls.length, 1, 'a missing ticket is not asked for again within ten minutes');
+
+    const offline = s.contextFor('ACME-7', { fetch: true });
+    await tick();
+    t.waiting[1].reject(new ProviderError('offline', 'cannot connect (ECONNREFUSED).'));
+    assert.equal((await offline).error?.kind, 'offline');
+    assert.equal((await s.contextFor('ACME-7', { fetch: true })).error?.kind, 'offline');
+    assert.equal(t.calls.length, 2, 'not retried within the TTL');
+    now += 31_000;
+    const retried = s.contextFor('ACME-7', { fetch: true });
+    await tick();
+    assert.equal(t.calls.length, 3, 'retried after the TTL');
+    t.waiting[2].resolve(aTicket({ key: 'ACME-7' }));
+    assert.equal((await retried).context?.ticket.key, 'ACME-7');
+    s.dispose();
+  });
+
+  it('refuses what is not a key, and reports settings and missing repositories without a request', async () => {
+    const t = controllableTracker();
+    const s = makeSession(t.tracker);
+    assert.equal((await s.contextFor('ACME-42', { fetch: true })).error?.kind, 'notConfigured', 'no repository yet');
+    s.setGitState(branch('main'));
+    for (const bad of ['', 'ACME 42', 'x|ACME-42', 'ACME-42\nx', '../ACME-1', 'A'.repeat(40) + '-1']) {
+      assert.equal((await s.contextFor(bad, { fetch: true })).error?.kind, 'badRequest', JSON.stringify(bad));
+    }
+    const unconfigured = makeSession(t.tracker, { providers: () => { throw new ProviderError('notConfigured', 'customerContext.tracker is not set.'); } });
+    const r = await unconfigured.contextFor('ACME-42', { fetch: true, repository: '/repo' });
+    assert.deepEqual(r.error, { kind: 'notConfigured', message: 'customerContext.tracker is not set.' });
+    assert.equal(t.calls.length, 0);
+    s.dispose();
+    unconfigured.dispose();
+  });
+
+  it('shares the cache with the branch: a key looked up by a hover shows at once on checkout', async () => {
+    const t = controllableTracker();
+    const s = makeSession(t.tracker);
+    s.setGitState(branch('main'));
+    const looked = s.contextFor('ACME-42', { fetch: true });
+    await tick();
+    t.waiting[0].resolve(aTicket());
+    await looked;
+    s.setGitState(branch('feature/ACME-42-pdf'));
+    assert.equal(s.snapshot.status, 'ready');
+    assert.equal(s.snapshot.context?.deals[0].customer, 'Globex LLC');
+    await tick();
+    assert.equal(t.calls.length, 1, 'the fresh lookup spares the branch its fetch');
+    s.dispose();
+  });
+
+});
+
+describe('session: showing another ticket (the worklist)', () => {
+  it('shows a pinned ticket until the branch changes', async () => {
+    const t = controllableTracker();
+    const s = makeSession(t.tracker);
+    await loadAcme42(s, t);
+    assert.equal(s.showTicket('ACME-7'), true);
+    assert.equal(s.snapshot.ticketKey, 'ACME-7');
+    assert.equal(s.snapshot.status, 'loading');
+    assert.equal(s.pinnedTicket, 'ACME-7');
+    assert.equal(s.branchTicketKey(), 'ACME-42', 'the branch still names its own ticket');
+    await tick();
+    assert.deepEqual(t.calls, ['ACME-42', 'ACME-7']);
+    t.waiting[1].resolve(aTicket({ key: 'ACME-7', title: 'SSO' }));
+    await tick();
+    assert.equal(s.snapshot.context?.ticket.title, 'SSO');
+    assert.equal(s.current().key, 'ACME-7', 'commands act on the ticket shown');
+    s.setGitState(branch('feature/ACME-8-y'));
+    assert.equal(s.pinnedTicket, undefined);
+    assert.equal(s.snapshot.ticketKey, 'ACME-8');
+    s.dispose();
+  });
+
+  it("goes back to the branch's ticket from the cache, and treats the branch's own key as going back", async () => {
+    const t = controllableTracker();
+    const s = makeSession(t.tracker);
+    await loadAcme42(s, t);
+    s.showTicket('ACME-7');
+    s.showTicket(undefined);
+    assert.equal(s.pinnedTicket, undefined);
+    assert.equal(s.snapshot.ticketKey, 'ACME-42');
+    assert.equal(s.snapshot.status, 'ready', 'shown from the cache at once');
+    s.showTicket('acme-42');
+    assert.equal(s.pinnedTicket, undefined);
+    await tick();
+    assert.deepEqual(t.calls, ['ACME-42'], 'the superseded ACME-7 fetch never started, ACME-42 was fresh');
+    s.dispose();
+  });
+
+  it('pins a ticket on a branch without a key, but not without a repository', () => {
+    const t = controllableTracker();
+    const s = makeSession(t.tracker);
+    s.setGitState(branch('main'));
+    assert.equal(s.snapshot.status, 'noTicket');
+    assert.equal(s.showTicket('ACME-7'), true);
+    assert.equal(s.snapshot.ticketKey, 'ACME-7');
+    s.setGitState({ kind: 'noGit' });
+    assert.equal(s.showTicket('ACME-7'), false);
+    assert.equal(s.snapshot.status, 'noGit');
+    s.dispose();
+  });
+
+  it('lends its cached contexts by providers signature and key, in any case', async () => {
+    const t = controllableTracker();
+    const s = makeSession(t.tracker);
+    assert.equal(s.cachedContext('test', 'ACME-42'), undefined);
+    await loadAcme42(s, t);
+    assert.equal(s.cachedContext('test', 'acme-42')?.context.deals[0].customer, 'Globex LLC');
+    assert.equal(s.cachedContext('other', 'ACME-42'), undefined);
+    s.dispose();
+  });
+});

@@ -155,6 +155,30 @@ export function buildSenders(settings: Settings, env: ComposeEnv): RouteSenders 
 }
 
 /**
+ * The sender of progress notes (`Question.kind === 'progress'`, route `crm`) for the folder's CRM: its
+ * vendor's `progress` factory. A CRM without one, or whose sender cannot be built, gets a sender that
+ * fails with "Not configured: …" naming why, so a note never waits silently. The data file's inbox is
+ * left to the caller (the item names its inbox file), like buildSenders leaves its questions.
+ */
+export function buildProgressSender(settings: Settings, env: ComposeEnv): RouteSender {
+  const where = 'customerContext.crm';
+  const v = vendorById(settings.crm);
+  if (!v) return unconfiguredSender(`customerContext.crm: "${settings.crm}" is not a known service.`, where);
+  if (v.dataFile) {
+    return unconfiguredSender(`${v.label}: this progress note names no inbox file; it cannot be delivered.`, where);
+  }
+  const make = v.remote ? factoriesOf(v, env).progress : v.factories?.progress;
+  if (!make) return unconfiguredSender(`${v.label} cannot receive progress notes.`, where);
+  try {
+    checkCredentialUrl(v, settings);
+    return make(vendorContext(v, settings, env));
+  } catch (e) {
+    const err = e instanceof ProviderError ? e : new ProviderError('notConfigured', String((e as Error)?.message ?? e));
+    return unconfiguredSender(err.message, err.details.where ?? where);
+  }
+}
+
+/**
  * `owner/repo` (or `group/sub/project`) of the first remote on the forge whose API URL is `apiUrl`
  * (`https://api.HOST` → HOST; `https://HOST/api/v3` or `/api/v4` → HOST). `origin` first.
  */

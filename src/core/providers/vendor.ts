@@ -139,6 +139,13 @@ export interface VendorFactories<S = Record<string, unknown>> {
   crm?(ctx: VendorContext<S>): Crm;
   /** The sender for the route this vendor serves (`crm`, `ticketComment`, or its chat route). */
   sender?(ctx: VendorContext<S>): RouteSender;
+  /**
+   * The sender of progress notes, for CRMs: `send` posts ONE short note on the deal `q.deals[0]` of a
+   * progress item (`q.kind === 'progress'`, `q.milestone`, the note in `q.text`: plain text for a
+   * salesperson, never code) with the marker `cc-question:<q.id>`; `reconcile` finds it by that
+   * marker. No `answer`. Without it, progress notes to this CRM fail as "Not configured".
+   */
+  progress?(ctx: VendorContext<S>): RouteSender;
 }
 
 /** A question route: the configured CRM's, the tracker's comment, or a chat vendor's own. */

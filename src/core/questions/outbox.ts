@@ -144,6 +144,37 @@ export class Outbox {
     return entry;
   }
 
+  /**
+   * Like enqueue, but a no-op for an id any window has queued before (sent, discarded or pending),
+   * decided by the file system, not by a check that two windows could both pass: resolves with the
+   * new entry, or undefined when the id was taken. For items whose id is derived from what they say
+   * (progress notes), so saying it twice is impossible. With `reconcileFirst`, the first attempt
+   * asks the remote for the id's marker before posting (as after an ambiguous failure): another
+   * machine that derived the same id may have posted it already.
+   */
+  async enqueueOnce(
+    question: Question,
+    routes: readonly RouteName[],
+    opts: { reconcileFirst?: boolean } = {},
+  ): Promise<OutboxEntry | undefined> {
+    const parsed = Question.safeParse(question);
+    if (!parsed.success) throw new Error('Outbox: the item is incomplete and was not queued.');
+    const q = parsed.data;
+    if (!isQuestionId(q.id))
+      throw new Error(`Outbox: "${q.id.slice(0, 40)}" is not a usable question id.`);
+    if (routes.length === 0) throw new Error('Outbox: no route to send the item to.');
+    const entry = newEntry(q, routes);
+    if (opts.reconcileFirst) {
+      for (const r of RouteNames) {
+        const state = entry.routes[r];
+        if (state) entry.routes[r] = { ...state, mayHaveBeenSent: true };
+      }
+    }
+    if (!(await this.store.createExclusive(entry))) return undefined;
+    this.emit(q.id);
+    return entry;
+  }
+
   /** Every readable entry (discarded included, oldest first) and the files kept in `corrupt/`. */
   async list(): Promise<{ entries: OutboxEntry[]; corrupt: string[] }> {
     const entries: OutboxEntry[] = [];

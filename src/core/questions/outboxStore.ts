@@ -11,13 +11,15 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { renameWithRetry, writeFileAtomic } from '../atomicFile';
+import { fsyncDir, renameWithRetry, writeFileAtomic } from '../atomicFile';
 import { errorText, OutboxEntry } from './outboxEntry';
 import { realTimers, type Timers } from './outboxSchedule';
 
 /** A temp file younger than this may be another window's write in progress. */
 const TMP_MAX_AGE_MS = 60_000;
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
+/** What link() says on a file system without hard links (FAT, some network shares). */
+const NoHardLinks = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
 
 /** Thrown by enqueue when the question could not be saved; the UI keeps the typed text. */
 export class OutboxWriteError extends Error {
@@ -168,6 +170,48 @@ export class OutboxStore {
       await writeFileAtomic(this.file(id), JSON.stringify(entry, null, 2));
     } catch (e) {
       throw this.writeError(e);
+    }
+  }
+
+  /**
+   * Writes a new entry only if no window has ever written one under its id: false when `<id>.json`
+   * exists (whatever it holds). `create` checks, then writes, so two windows can both pass the check;
+   * here the complete file is written under a temp name and hard-linked to `<id>.json`, which the file
+   * system refuses (EEXIST) when the name is taken. Readers never see a partial entry. Throws
+   * OutboxWriteError (saying where and why) when the disk refuses, or when its file system has no
+   * hard links.
+   */
+  async createExclusive(entry: OutboxEntry): Promise<boolean> {
+    const file = this.file(entry.question.id);
+    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+      const fh = await fs.open(tmp, 'wx', 0o600);
+      try {
+        await fh.writeFile(JSON.stringify(entry, null, 2), 'utf8');
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      try {
+        await fs.link(tmp, file);
+      } catch (e) {
+        if (errorCode(e) === 'EEXIST') return false;
+        if (NoHardLinks.has(errorCode(e))) {
+          throw new OutboxWriteError(
+            errorCode(e),
+            `The outbox folder ${this.dir} is on a file system without hard links ` +
+              `(${errorCode(e)}), which sending a note exactly once needs.`,
+          );
+        }
+        throw e;
+      }
+      await fsyncDir(this.dir);
+      return true;
+    } catch (e) {
+      throw e instanceof OutboxWriteError ? e : this.writeError(e);
+    } finally {
+      await fs.rm(tmp, { force: true }).catch(() => undefined);
     }
   }
 

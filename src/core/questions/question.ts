@@ -36,6 +36,11 @@ export const CodeExcerpt = z.object({
 });
 export type CodeExcerpt = z.infer<typeof CodeExcerpt>;
 
+/** The milestones a progress note reports (contract order: each one later than the one before). */
+export const ProgressMilestones = ['started', 'in review', 'merged', 'released'] as const;
+/** A milestone of work on a ticket that sales can be told about (core/progress.ts). */
+export type ProgressMilestoneName = (typeof ProgressMilestones)[number];
+
 /** Everything a route needs to build its message. Persisted in the outbox; contains no secret. */
 export const Question = z.object({
   /** UUID v4; also the idempotency key embedded in every message. */
@@ -53,6 +58,14 @@ export const Question = z.object({
   localInbox: z.optional(z.string()),
   /** The workspace folder it was asked in: its settings decide the routes (never sent anywhere). */
   folder: z.optional(z.string()),
+  /**
+   * `progress`: not a question but one note for one deal (`deals` holds exactly that deal; `text` is
+   * the note, written for a salesperson, never code). Sent on the `crm` route by the CRM's progress
+   * sender; no answer is read and it is not listed under Questions. Absent: a question.
+   */
+  kind: z.optional(z.enum(['question', 'progress'])),
+  /** With `kind: 'progress'`: the milestone the note reports. */
+  milestone: z.optional(z.enum(ProgressMilestones)),
 });
 export type Question = z.infer<typeof Question>;
 

@@ -365,7 +365,12 @@ describe('GitLab', () => {
         Object.fromEntries(
           Object.entries(gitlab.settings).map(([k, s]) => [k, [s.default, s.scope]]),
         ),
-        { apiUrl: ['https://gitlab.com/api/v4', 'machine'], project: ['', 'resource'] },
+        {
+          apiUrl: ['https://gitlab.com/api/v4', 'machine'],
+          project: ['', 'resource'],
+          // Issue 13: the worklist's own query (gitlab.worklist.test.ts).
+          worklistQuery: ['', 'resource'],
+        },
       );
       assert.deepEqual(gitlab.credential, {
         kind: 'token',
@@ -624,14 +629,14 @@ describe('GitLab', () => {
     it('build a tracker and a sender on the remote’s project through ctx.client', async () => {
       const built: string[] = [];
       const ctx = {
-        settings: { apiUrl: `${fake.url}/api/v4`, project: '' },
+        settings: { apiUrl: `${fake.url}/api/v4`, project: '', worklistQuery: '' },
         token: () => fake.token,
         client: (o: Parameters<typeof createHttpClient>[1]) => {
           built.push(o.baseUrl);
           return createHttpClient(transport(), o);
         },
         repositoryFromRemote: () => PROJECT,
-      } as unknown as VendorContext<{ apiUrl: string; project: string }>;
+      } as unknown as VendorContext<{ apiUrl: string; project: string; worklistQuery: string }>;
       const t = gitlabFactories.tracker!(ctx);
       assert.equal((await t.getTicket('#123')).key, '#123');
       const q = glQuestionFor();

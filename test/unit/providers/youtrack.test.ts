@@ -90,7 +90,8 @@ describe('YouTrack', () => {
         Object.fromEntries(
           Object.entries(youtrack.settings).map(([k, s]) => [k, [s.default, s.scope]]),
         ),
-        { baseUrl: ['', 'machine'], dealField: ['', 'resource'] },
+        // worklistQuery: issue 13 (youtrack.worklist.test.ts).
+        { baseUrl: ['', 'machine'], dealField: ['', 'resource'], worklistQuery: ['', 'resource'] },
       );
       assert.deepEqual(youtrack.credential, {
         kind: 'token',
@@ -112,7 +113,7 @@ describe('YouTrack', () => {
           resolve: (f: string) => f,
           readText: async () => '',
         },
-        settings: { baseUrl, dealField: DEAL_FIELD },
+        settings: { baseUrl, dealField: DEAL_FIELD, worklistQuery: '' },
         token: (url: string) => async () => (asked.push(url), fake.token),
         client: (o: ProviderHttpOptions) => (options.push(o), createHttpClient(transport, o)),
         transport,

@@ -9,7 +9,7 @@ import * as z from 'zod/mini';
 import { ProviderError, isProviderError } from '../../errors';
 import { readToken, type HttpClient, type ProviderHttpOptions, type TokenSource } from '../../http';
 import type { Deal, SalesOwner, Ticket } from '../../model';
-import type { Crm } from '../types';
+import type { Crm, TicketDeals } from '../types';
 import { cacheOnce, chunks, mapLimit } from '../../collections';
 
 const URL_SETTING = 'customerContext.amocrm.baseUrl';
@@ -22,6 +22,11 @@ const MAX_SEARCH_PAGES = 4;
 const MAX_USER_PAGES = 10;
 /** Requests of one kind in flight at once: the account allows about 7 a second in all. */
 const PARALLEL = 2;
+/**
+ * Requests the worklist's batch starts a second: the account allows about 7 a second in all, and
+ * amoCRM blocks an address that keeps going past it.
+ */
+const REQUESTS_PER_SECOND = 6;
 /** A cached users or pipelines list is read again for an id it lacks, at most this often. */
 const REFRESH_AFTER_MS = 10 * 60_000;
 /** Host names of amoCRM and Kommo accounts (`acme.amocrm.ru`, `acme.kommo.com`). */
@@ -33,6 +38,8 @@ export interface AmocrmOptions {
   ticketField?: string;
   /** Epoch ms; tests move it to expire the cached lists. */
   now?: () => number;
+  /** Requests the worklist's batch starts a second (default 6); tests raise it. */
+  requestsPerSecond?: number;
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -287,6 +294,22 @@ function holdsKey(lead: Lead, fieldId: string, key: string): boolean {
   );
 }
 
+/**
+ * A gate for `slots` requests at a time, at most `perSecond` requests a second, evenly spaced (on
+ * the wall clock: a test clock standing still must not stretch the waits).
+ */
+function pacer(perSecond: number): (slots?: number) => Promise<void> {
+  const gap = 1000 / perSecond;
+  let next = 0;
+  return async (slots = 1) => {
+    if (slots <= 0) return;
+    const now = Date.now();
+    const at = Math.max(now, next);
+    next = at + slots * gap;
+    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+  };
+}
+
 /** What a cached list holds: the list, or that the token may not read it. */
 type Listed<V> = Map<string, V> | 'forbidden';
 
@@ -303,6 +326,11 @@ class ListCache<V> {
     private readonly load: () => Promise<Map<string, V>>,
     private readonly now: () => number,
   ) {}
+
+  /** Whether a read is cached or under way (so `start` asks nothing). */
+  get started(): boolean {
+    return this.current !== undefined;
+  }
 
   /**
    * The cached read, or a new one when there is none (or it failed). A lookup given this promise
@@ -347,6 +375,7 @@ export function amocrmCrm(http: HttpClient, options: AmocrmOptions = {}): Crm {
   const label = http.provider;
   const ticketField = options.ticketField?.trim() ?? '';
   const now = options.now ?? Date.now;
+  const paced = pacer(options.requestsPerSecond ?? REQUESTS_PER_SECOND);
 
   // Cached lookups run without the caller's signal: a superseded refresh still fills the cache
   // for the next one, and one caller cancelling must not fail another sharing the promise.
@@ -445,10 +474,7 @@ export function amocrmCrm(http: HttpClient, options: AmocrmOptions = {}): Crm {
     return out;
   }
 
-  async function dealsForTicket(
-    ticket: Ticket,
-    signal?: AbortSignal,
-  ): Promise<{ deals: Deal[]; warnings: string[] }> {
+  function checkField(): void {
     if (ticketField && !/^\d{1,12}$/.test(ticketField)) {
       throw new ProviderError(
         'notConfigured',
@@ -458,6 +484,10 @@ export function amocrmCrm(http: HttpClient, options: AmocrmOptions = {}): Crm {
         { provider: label, where: FIELD_SETTING },
       );
     }
+  }
+
+  /** The lead ids a ticket references, and a warning for each reference that is not one. */
+  function refsOf(ticket: Ticket): { refIds: string[]; warnings: string[] } {
     const warnings: string[] = [];
     const refIds: string[] = [];
     for (const ref of ticket.dealRefs) {
@@ -466,24 +496,20 @@ export function amocrmCrm(http: HttpClient, options: AmocrmOptions = {}): Crm {
         warnings.push(`${label}: "${ref.slice(0, 200)}" is not a lead id or lead link; ignored.`);
       } else if (!refIds.includes(id)) refIds.push(id);
     }
+    return { refIds, warnings };
+  }
 
-    // The search first: a referenced lead it already returned needs no request of its own.
-    const found = ticketField ? await search(ticket.key, signal) : [];
-    const seen = new Map(found.filter((l) => !l.is_deleted).map((l) => [l.id, l]));
-    const missing = refIds.filter((id) => !seen.has(id));
-    const matched = found.filter((l) => !l.is_deleted && holdsKey(l, ticketField, ticket.key));
-    if (matched.length === 0 && refIds.length === 0) return { deals: [], warnings };
-
-    // The per-account lists load alongside the referenced leads.
-    const stagesP = stages.start();
-    const usersP = users.start();
-    const accountP = accountInfo();
-    accountP.catch(() => undefined);
-    const byRef = missing.length ? await leadsById(missing, signal) : new Map<string, Lead>();
-
+  /** A ticket's leads: the referenced ones that exist (warning of the others), then the matched. */
+  function leadsOf(
+    ticket: Ticket,
+    refIds: string[],
+    matched: Lead[],
+    byId: (id: string) => Lead | undefined,
+    warnings: string[],
+  ): Lead[] {
     const leads = new Map<string, Lead>();
     for (const id of refIds) {
-      const lead = seen.get(id) ?? byRef.get(id);
+      const lead = byId(id);
       if (lead) leads.set(id, lead);
       else {
         warnings.push(
@@ -493,79 +519,189 @@ export function amocrmCrm(http: HttpClient, options: AmocrmOptions = {}): Crm {
       }
     }
     for (const l of matched) if (!leads.has(l.id)) leads.set(l.id, l);
-    if (leads.size === 0) return { deals: [], warnings };
+    return [...leads.values()];
+  }
 
-    const list = [...leads.values()];
-    const companyIds = [
-      ...new Set(list.flatMap((l) => (l._embedded?.companies ?? []).map((c) => c.id))),
-    ];
-    const userIds = [
-      ...new Set(
-        list.map((l) => l.responsible_user_id).filter((v): v is string => !!v && v !== '0'),
-      ),
-    ];
-    const stageKeys = list
+  /** What the per-account lists give a set of leads. */
+  interface Lookups {
+    names: Listed<string>;
+    owners: Listed<SalesOwner>;
+    labels: Listed<string>;
+    /** The account; undefined when the token may not read it. */
+    info: Account | undefined;
+  }
+
+  const companyIdsOf = (list: Lead[]) => [
+    ...new Set(list.flatMap((l) => (l._embedded?.companies ?? []).map((c) => c.id))),
+  ];
+  const userIdsOf = (list: Lead[]) => [
+    ...new Set(
+      list.map((l) => l.responsible_user_id).filter((v): v is string => !!v && v !== '0'),
+    ),
+  ];
+  const stageKeysOf = (list: Lead[]) =>
+    list
       .filter((l) => l.status_id)
       .map((l) => (l.pipeline_id ? `${l.pipeline_id}:${l.status_id}` : String(l.status_id)));
 
-    const [names, ownerList, labelList, info] = await Promise.all([
+  async function lookups(
+    list: Lead[],
+    started: ReturnType<typeof startLists>,
+    signal?: AbortSignal,
+  ): Promise<Lookups> {
+    const companyIds = companyIdsOf(list);
+    const userIds = userIdsOf(list);
+    const stageKeys = stageKeysOf(list);
+    const [names, owners, labels, info] = await Promise.all([
       companyIds.length ? companyNames(companyIds, signal) : new Map<string, string>(),
-      userIds.length ? users.lookup(userIds, usersP) : new Map<string, SalesOwner>(),
-      stageKeys.length ? stages.lookup(stageKeys, stagesP) : new Map<string, string>(),
-      accountP.catch((e: unknown) => {
+      userIds.length ? users.lookup(userIds, started.users) : new Map<string, SalesOwner>(),
+      stageKeys.length ? stages.lookup(stageKeys, started.stages) : new Map<string, string>(),
+      started.account.catch((e: unknown) => {
         if (!isProviderError(e, 'forbidden')) throw e;
-        warnings.push(`${label}: the token may not read the account, so amounts have no currency.`);
         return undefined;
       }),
     ]);
+    return { names, owners, labels, info };
+  }
+
+  /** The warnings of a ticket whose leads are `list`: only for the lists it needed. */
+  function lookupWarnings(list: Lead[], l: Lookups, warnings: string[]): void {
     // A list the token may not read costs that detail, not the whole lookup.
-    if (names === 'forbidden') {
+    if (l.info === undefined) {
+      warnings.push(`${label}: the token may not read the account, so amounts have no currency.`);
+    }
+    if (l.names === 'forbidden' && companyIdsOf(list).length) {
       warnings.push(
         `${label}: the token may not read companies, so lead names stand in for customers.`,
       );
     }
-    const usersHidden = ownerList === 'forbidden';
-    if (usersHidden) {
+    if (l.owners === 'forbidden' && userIdsOf(list).length) {
       warnings.push(`${label}: the token may not list users, so owners are shown by their ids.`);
     }
-    if (labelList === 'forbidden') {
+    if (l.labels === 'forbidden' && stageKeysOf(list).length) {
       warnings.push(`${label}: the token may not read pipelines, so stages are not shown.`);
     }
-    const owners = ownerList === 'forbidden' ? new Map<string, SalesOwner>() : ownerList;
-    const labels = labelList === 'forbidden' ? new Map<string, string>() : labelList;
-    const currency = text(info?.currency);
-    const timeZone = text(info?._embedded?.datetime_settings?.timezone);
-    const deals = list.map((l): Deal => {
-      const companyId = l._embedded?.companies?.[0]?.id;
-      const company = companyId && names !== 'forbidden' ? names.get(companyId) : undefined;
-      const deal: Deal = { id: l.id, customer: company ?? (l.name?.trim() || `Lead ${l.id}`) };
-      const amount = amountOf(l.price);
-      if (amount !== undefined) deal.amount = amount;
-      if (currency && /^[A-Za-z]{3}$/.test(currency)) deal.currency = currency.toUpperCase();
-      const inPipeline = l.pipeline_id ? `${l.pipeline_id}:${l.status_id}` : undefined;
-      const stage = l.status_id
-        ? ((inPipeline ? labels.get(inPipeline) : undefined) ?? labels.get(l.status_id))
-        : undefined;
-      if (stage) deal.stage = stage;
-      // amoCRM has no expected close date; `closed_at` is set once a lead is won or lost.
-      const closed = dateInZone(l.closed_at, timeZone);
-      if (closed) deal.closeDate = closed;
-      const userId = l.responsible_user_id;
-      const owner = userId ? owners.get(userId) : undefined;
-      if (owner) deal.owner = { ...owner };
-      else if (usersHidden && userId && userId !== '0') {
-        deal.owner = { name: `User ${userId}`, crmId: userId };
-      }
-      deal.url = `${http.origin}/leads/detail/${encodeURIComponent(l.id)}`;
-      return deal;
+  }
+
+  function toDeal(lead: Lead, l: Lookups): Deal {
+    const owners = l.owners === 'forbidden' ? new Map<string, SalesOwner>() : l.owners;
+    const labels = l.labels === 'forbidden' ? new Map<string, string>() : l.labels;
+    const currency = text(l.info?.currency);
+    const timeZone = text(l.info?._embedded?.datetime_settings?.timezone);
+    const companyId = lead._embedded?.companies?.[0]?.id;
+    const company = companyId && l.names !== 'forbidden' ? l.names.get(companyId) : undefined;
+    const customer = company ?? (lead.name?.trim() || `Lead ${lead.id}`);
+    const deal: Deal = { id: lead.id, customer };
+    const amount = amountOf(lead.price);
+    if (amount !== undefined) deal.amount = amount;
+    if (currency && /^[A-Za-z]{3}$/.test(currency)) deal.currency = currency.toUpperCase();
+    const inPipeline = lead.pipeline_id ? `${lead.pipeline_id}:${lead.status_id}` : undefined;
+    const stage = lead.status_id
+      ? ((inPipeline ? labels.get(inPipeline) : undefined) ?? labels.get(lead.status_id))
+      : undefined;
+    if (stage) deal.stage = stage;
+    // amoCRM has no expected close date; `closed_at` is set once a lead is won or lost.
+    const closed = dateInZone(lead.closed_at, timeZone);
+    if (closed) deal.closeDate = closed;
+    const userId = lead.responsible_user_id;
+    const owner = userId ? owners.get(userId) : undefined;
+    if (owner) deal.owner = { ...owner };
+    else if (l.owners === 'forbidden' && userId && userId !== '0') {
+      deal.owner = { name: `User ${userId}`, crmId: userId };
+    }
+    deal.url = `${http.origin}/leads/detail/${encodeURIComponent(lead.id)}`;
+    return deal;
+  }
+
+  /** The per-account lists, started alongside the reads that need them. */
+  function startLists() {
+    const account = accountInfo();
+    account.catch(() => undefined);
+    return { stages: stages.start(), users: users.start(), account };
+  }
+
+  async function dealsForTicket(ticket: Ticket, signal?: AbortSignal): Promise<TicketDeals> {
+    checkField();
+    const { refIds, warnings } = refsOf(ticket);
+
+    // The search first: a referenced lead it already returned needs no request of its own.
+    const found = ticketField ? await search(ticket.key, signal) : [];
+    const seen = new Map(found.filter((l) => !l.is_deleted).map((l) => [l.id, l]));
+    const missing = refIds.filter((id) => !seen.has(id));
+    const matched = found.filter((l) => !l.is_deleted && holdsKey(l, ticketField, ticket.key));
+    if (matched.length === 0 && refIds.length === 0) return { deals: [], warnings };
+
+    const started = startLists();
+    const byRef = missing.length ? await leadsById(missing, signal) : new Map<string, Lead>();
+    const list = leadsOf(ticket, refIds, matched, (id) => seen.get(id) ?? byRef.get(id), warnings);
+    if (list.length === 0) return { deals: [], warnings };
+
+    const l = await lookups(list, started, signal);
+    lookupWarnings(list, l, warnings);
+    return { deals: list.map((lead) => toDeal(lead, l)), warnings };
+  }
+
+  /**
+   * `dealsForTicket` for many tickets. `query` matches one term (by substring, over every field),
+   * so the keys are searched one by one, PARALLEL in flight; referenced leads no search returned
+   * are read in lists of ids, and companies, users, pipelines and the account once for all of
+   * them. Every request of the batch waits its turn at REQUESTS_PER_SECOND.
+   */
+  async function dealsForTickets(
+    tickets: readonly Ticket[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, TicketDeals>> {
+    checkField();
+    const wanted = new Map<string, { ticket: Ticket; refIds: string[]; warnings: string[] }>();
+    for (const t of tickets) if (!wanted.has(t.key)) wanted.set(t.key, { ticket: t, ...refsOf(t) });
+    const all = [...wanted.values()];
+    const keys = ticketField ? all.map((w) => w.ticket.key) : [];
+    const refIds = [...new Set(all.flatMap((w) => w.refIds))];
+    const empty = (): Map<string, TicketDeals> =>
+      new Map(all.map((w) => [w.ticket.key, { deals: [], warnings: w.warnings }]));
+    if (keys.length === 0 && refIds.length === 0) return empty();
+
+    // The account's lists first: with 50 tickets some lead almost surely needs them.
+    await paced([stages.started, users.started, account !== undefined].filter((s) => !s).length);
+    const started = startLists();
+    const foundLists = await mapLimit(keys, PARALLEL, async (k) => {
+      await paced();
+      return search(k, signal);
     });
-    return { deals, warnings };
+    const found = new Map(keys.map((k, i) => [k, foundLists[i]]));
+    const seen = new Map<string, Lead>();
+    for (const l of foundLists.flat()) if (!l.is_deleted && !seen.has(l.id)) seen.set(l.id, l);
+    const matched = all.map((w) =>
+      (found.get(w.ticket.key) ?? []).filter(
+        (l) => !l.is_deleted && holdsKey(l, ticketField, w.ticket.key),
+      ),
+    );
+    if (all.every((w, i) => matched[i].length === 0 && w.refIds.length === 0)) return empty();
+
+    const missing = refIds.filter((id) => !seen.has(id));
+    await paced(chunks(missing, IDS_PER_REQUEST).length);
+    const byRef = missing.length ? await leadsById(missing, signal) : new Map<string, Lead>();
+    const byId = (id: string) => seen.get(id) ?? byRef.get(id);
+    const lists = all.map((w, i) => leadsOf(w.ticket, w.refIds, matched[i], byId, w.warnings));
+    const union = [...new Map(lists.flat().map((l) => [l.id, l])).values()];
+    const unknown = companyIdsOf(union).filter((id) => !companies.has(id));
+    await paced(chunks(unknown, IDS_PER_REQUEST).length);
+    const l = union.length ? await lookups(union, started, signal) : undefined;
+
+    const out = new Map<string, TicketDeals>();
+    all.forEach((w, i) => {
+      if (l && lists[i].length) lookupWarnings(lists[i], l, w.warnings);
+      const deals = l ? lists[i].map((lead) => toDeal(lead, l)) : [];
+      out.set(w.ticket.key, { deals, warnings: w.warnings });
+    });
+    return out;
   }
 
   return {
     kind: 'amocrm',
     label,
     dealsForTicket,
+    dealsForTickets,
     async whoAmI() {
       const a = await accountInfo();
       const name = a.name?.trim() ? ` "${a.name.trim()}"` : '';

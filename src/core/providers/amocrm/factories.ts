@@ -3,6 +3,7 @@
 import type { VendorContext, VendorFactories, VendorSettingsOf } from '../vendor';
 import { amocrmCrm, amocrmHttpOptions } from './crm';
 import type { amocrm } from './index';
+import { amocrmProgressSender } from './progress';
 import { amocrmTaskSender } from './tasks';
 
 type Ctx = VendorContext<VendorSettingsOf<typeof amocrm>>;
@@ -13,4 +14,5 @@ const client = (ctx: Ctx) =>
 export const amocrmFactories: VendorFactories<VendorSettingsOf<typeof amocrm>> = {
   crm: (ctx) => amocrmCrm(client(ctx), { ticketField: ctx.settings.ticketField }),
   sender: (ctx) => amocrmTaskSender(client(ctx)),
+  progress: (ctx) => amocrmProgressSender(client(ctx)),
 };

@@ -2,11 +2,11 @@
 // `=UF_…`) and those the ticket names by id or link (`@ID`), in one round trip; then the
 // companies, the responsible users and the stage lists of the deals' pipelines in one `batch`.
 // Stage lists and users are cached per client: a cold lookup costs two requests, a warm one two
-// (one when no deal has a company).
+// (one when no deal has a company). The worklist's batch does the same for many tickets at once.
 import * as z from 'zod/mini';
 import { ProviderError } from '../../errors';
 import type { Deal, SalesOwner, Ticket } from '../../model';
-import type { Crm } from '../types';
+import type { Crm, TicketDeals } from '../types';
 import {
   Bitrix24,
   PageSize,
@@ -20,6 +20,8 @@ import { bitrix24 } from './index';
 const TicketFieldSetting = 'customerContext.bitrix24.ticketField';
 /** Pages of deals holding the key read at most (50 each). */
 const MaxKeyPages = 4;
+/** Keys one `crm.deal.list` of the worklist asks for: a few deals each fit one page of 50. */
+const KeysPerCommand = 10;
 const FIELD_RE = /^UF_CRM_[A-Z0-9_]{1,60}$/;
 const DEAL_PATH_RE = /(?:^|\/)crm\/deal\/details\/(\d{1,18})(?:\/|$)/;
 const SELECT = [
@@ -209,10 +211,21 @@ export function bitrix24Crm(api: Bitrix24Api, options: Bitrix24CrmOptions = {}):
     };
   }
 
-  async function dealsForTicket(
-    ticket: Ticket,
-    signal?: AbortSignal,
-  ): Promise<{ deals: Deal[]; warnings: string[] }> {
+  /** The deals whose ticket field holds any of `keys` (`@` is "in the list"). */
+  function keysCommand(keys: string[], start?: number): Command<BxDeal[]> {
+    return {
+      method: 'crm.deal.list',
+      params: {
+        filter: { [`@${field}`]: keys },
+        select,
+        order: { ID: 'ASC' },
+        ...(start ? { start } : {}),
+      },
+      schema: DealList,
+    };
+  }
+
+  function checkField(): void {
     if (field && !FIELD_RE.test(field)) {
       throw new ProviderError(
         'notConfigured',
@@ -221,6 +234,10 @@ export function bitrix24Crm(api: Bitrix24Api, options: Bitrix24CrmOptions = {}):
         { provider: Bitrix24, where: TicketFieldSetting },
       );
     }
+  }
+
+  /** The deal ids a ticket names on this portal, and a warning for each other reference. */
+  function refsOf(ticket: Ticket): { refIds: string[]; warnings: string[] } {
     const warnings: string[] = [];
     const refIds: string[] = [];
     for (const r of ticket.dealRefs) {
@@ -233,66 +250,34 @@ export function bitrix24Crm(api: Bitrix24Api, options: Bitrix24CrmOptions = {}):
         );
       } else if (!refIds.includes(parsed.id)) refIds.push(parsed.id);
     }
-    if (!field && refIds.length === 0) return { deals: [], warnings };
+    return { refIds, warnings };
+  }
 
-    // Round 1: the deals holding the key and the deals the ticket names.
-    const first: Record<string, Command<unknown>> = {};
-    if (field) first.key = keyCommand(ticket.key);
-    chunked(refIds).forEach((ids, i) => {
-      first[`ref${i}`] = {
-        method: 'crm.deal.list',
-        params: { filter: { '@ID': ids }, select },
-        schema: DealList,
-      };
-    });
-    const found = await round(first, signal);
+  function refCommand(ids: string[]): Command<BxDeal[]> {
+    const params = { filter: { '@ID': ids }, select };
+    return { method: 'crm.deal.list', params, schema: DealList };
+  }
 
-    const byRef = new Map<string, BxDeal>();
-    for (const [k, o] of Object.entries(found)) {
-      if (k === 'key') continue;
-      for (const d of ok<BxDeal[]>(o).result) byRef.set(d.ID, d);
-    }
-    const byKey: BxDeal[] = [];
-    if (field) {
-      let page = ok<BxDeal[]>(found.key);
-      byKey.push(...page.result);
-      for (let n = 1; n < MaxKeyPages && page.next !== undefined && page.next > 0; n++) {
-        page = await api.call(
-          { method: 'crm.deal.list', params: keyCommand(ticket.key, page.next).params, signal },
-          DealList,
-        );
-        byKey.push(...page.result);
-      }
-    }
+  const notFound = (id: string, key: string) =>
+    `${Bitrix24}: deal ${id} referenced by ${key} was not found ` +
+    "(deleted, or not visible to the webhook's user).";
+  const noField = () =>
+    `${Bitrix24}: deals have no field ${field} (${TicketFieldSetting}); check its name ` +
+    'in CRM → Settings → Deal fields.';
 
-    const deals = new Map<string, BxDeal>();
-    for (const id of refIds) {
-      const d = byRef.get(id);
-      if (d) deals.set(id, d);
-      else {
-        warnings.push(
-          `${Bitrix24}: deal ${id} referenced by ${ticket.key} was not found ` +
-            "(deleted, or not visible to the webhook's user).",
-        );
-      }
-    }
-    // Bitrix24 ignores a filter on a field it does not know and lists every deal: only deals whose
-    // field really holds the key are kept.
-    let fieldMissing = false;
-    for (const d of byKey) {
-      if (!(field in d)) fieldMissing = true;
-      else if (holdsKey(d[field], ticket.key) && !deals.has(d.ID)) deals.set(d.ID, d);
-    }
-    if (fieldMissing) {
-      warnings.push(
-        `${Bitrix24}: deals have no field ${field} (${TicketFieldSetting}); check its name ` +
-          'in CRM → Settings → Deal fields.',
-      );
-    }
-    if (deals.size === 0) return { deals: [], warnings };
+  /** What the second round found out: company names, and why a detail could not be read. */
+  interface Details {
+    companies: Map<string, string>;
+    companyFailure?: string;
+    userFailure?: string;
+    stageFailures: Map<string, string>;
+  }
 
-    // Round 2: companies, the users not known yet and the stage lists not known yet, in one batch.
-    const list = [...deals.values()];
+  /**
+   * Round 2: companies, the users not known yet and the stage lists not known yet, in one batch
+   * however many tickets the deals belong to. Users and stage lists go into the portal's cache.
+   */
+  async function details(list: BxDeal[], signal?: AbortSignal): Promise<Details> {
     const companyIds = unique(list.map((d) => ref(d.COMPANY_ID)).filter((v) => v !== undefined));
     const userIds = unique(list.map((d) => ref(d.ASSIGNED_BY_ID)).filter((v) => v !== undefined));
     const categories = unique(list.map(categoryOf));
@@ -317,85 +302,243 @@ export function bitrix24Crm(api: Bitrix24Api, options: Bitrix24CrmOptions = {}):
         schema: StatusList,
       };
     }
-    const details = await round(second, signal);
+    const answers = await round(second, signal);
 
-    const warn = (w: string) => void (warnings.includes(w) || warnings.push(w));
-    const failed = (o: Outcome<unknown>, w: (e: ProviderError) => string): boolean => {
-      if (o.ok) return false;
+    const out: Details = { companies: new Map(), stageFailures: new Map() };
+    const failure = (o: Outcome<unknown>): ProviderError | undefined => {
+      if (o.ok) return undefined;
       if (isFatal(o.error)) throw o.error;
-      warn(w(o.error));
-      return true;
+      return o.error;
     };
     const why = (e: ProviderError) =>
       e.kind === 'forbidden' ? 'the webhook lacks the scope' : (e.details.vendorMessage ?? e.kind);
 
-    const companies = new Map<string, string>();
-    for (const [k, o] of Object.entries(details)) {
+    for (const [k, o] of Object.entries(answers)) {
+      const e = failure(o);
       if (k.startsWith('company')) {
-        const w = (e: ProviderError) =>
-          `${Bitrix24}: companies could not be read (${why(e)}); ` +
-          'deal titles stand in for customers.';
-        if (failed(o, w)) continue;
+        if (e) {
+          out.companyFailure ??=
+            `${Bitrix24}: companies could not be read (${why(e)}); ` +
+            'deal titles stand in for customers.';
+          continue;
+        }
         for (const c of (o as Answer<z.infer<typeof CompanyList>>).result) {
           const title = c.TITLE?.trim();
-          if (title) companies.set(c.ID, title);
+          if (title) out.companies.set(c.ID, title);
         }
       } else if (k.startsWith('user')) {
-        const w = (e: ProviderError) =>
-          e.kind === 'forbidden'
-            ? `${Bitrix24}: the webhook may not read users (add the "user_brief" scope), ` +
-              'so owners show as user ids.'
-            : `${Bitrix24}: users could not be read (${why(e)}), so owners show as user ids.`;
-        if (failed(o, w)) continue;
+        if (e) {
+          out.userFailure ??=
+            e.kind === 'forbidden'
+              ? `${Bitrix24}: the webhook may not read users (add the "user_brief" scope), ` +
+                'so owners show as user ids.'
+              : `${Bitrix24}: users could not be read (${why(e)}), so owners show as user ids.`;
+          continue;
+        }
         for (const u of (o as Answer<z.infer<typeof UserList>>).result) {
           api.cache.users.set(u.ID, ownerFromUser(u));
         }
       } else if (k.startsWith('stages')) {
-        const w = (e: ProviderError) =>
-          `${Bitrix24}: deal stages could not be read (${why(e)}), so stages are not shown.`;
-        if (failed(o, w)) continue;
+        const category = k.slice('stages'.length);
+        if (e) {
+          out.stageFailures.set(
+            category,
+            `${Bitrix24}: deal stages could not be read (${why(e)}), so stages are not shown.`,
+          );
+          continue;
+        }
         const labels = new Map<string, string>();
         for (const s of (o as Answer<z.infer<typeof StatusList>>).result) {
           const name = s.NAME?.trim();
           if (name) labels.set(s.STATUS_ID, name);
         }
-        api.cache.stages.set(k.slice('stages'.length), labels);
+        api.cache.stages.set(category, labels);
+      }
+    }
+    return out;
+  }
+
+  /** The detail warnings of a ticket whose deals are `list`: only for details it needed. */
+  function detailWarnings(list: BxDeal[], d: Details, warnings: string[]): void {
+    const warn = (w: string) => void (warnings.includes(w) || warnings.push(w));
+    if (d.companyFailure && list.some((x) => ref(x.COMPANY_ID))) warn(d.companyFailure);
+    const unknownUser = (x: BxDeal) => {
+      const id = ref(x.ASSIGNED_BY_ID);
+      return id !== undefined && !api.cache.users.has(id);
+    };
+    if (d.userFailure && list.some(unknownUser)) warn(d.userFailure);
+    for (const c of unique(list.map(categoryOf))) {
+      const w = d.stageFailures.get(c);
+      if (w) warn(w);
+    }
+  }
+
+  function toDeal(d: BxDeal, companies: Map<string, string>): Deal {
+    const companyId = ref(d.COMPANY_ID);
+    const deal: Deal = {
+      id: d.ID,
+      customer:
+        (companyId ? companies.get(companyId) : undefined) ?? (d.TITLE?.trim() || `Deal ${d.ID}`),
+    };
+    const amount = amountOf(d.OPPORTUNITY);
+    if (amount !== undefined) deal.amount = amount;
+    const currency = d.CURRENCY_ID?.trim();
+    if (currency && /^[A-Za-z]{3}$/.test(currency)) deal.currency = currency.toUpperCase();
+    const stageId = d.STAGE_ID?.trim();
+    const label = stageId ? api.cache.stages.get(categoryOf(d))?.get(stageId) : undefined;
+    if (label) deal.stage = label;
+    const closeDate = dateOf(d.CLOSEDATE);
+    if (closeDate) deal.closeDate = closeDate;
+    const userId = ref(d.ASSIGNED_BY_ID);
+    if (userId) {
+      // A user Bitrix24 did not list (dismissed, or users not readable) keeps its id, so a
+      // question can still be assigned to them.
+      const owner = api.cache.users.get(userId) ?? { name: `User ${userId}`, crmId: userId };
+      deal.owner = { ...owner };
+    }
+    if (api.portal) deal.url = `${api.portal}/crm/deal/details/${encodeURIComponent(d.ID)}/`;
+    return deal;
+  }
+
+  async function dealsForTicket(ticket: Ticket, signal?: AbortSignal): Promise<TicketDeals> {
+    checkField();
+    const { refIds, warnings } = refsOf(ticket);
+    if (!field && refIds.length === 0) return { deals: [], warnings };
+
+    // Round 1: the deals holding the key and the deals the ticket names.
+    const first: Record<string, Command<unknown>> = {};
+    if (field) first.key = keyCommand(ticket.key);
+    chunked(refIds).forEach((ids, i) => (first[`ref${i}`] = refCommand(ids)));
+    const found = await round(first, signal);
+
+    const byRef = new Map<string, BxDeal>();
+    for (const [k, o] of Object.entries(found)) {
+      if (k === 'key') continue;
+      for (const d of ok<BxDeal[]>(o).result) byRef.set(d.ID, d);
+    }
+    const byKey: BxDeal[] = [];
+    if (field) {
+      let page = ok<BxDeal[]>(found.key);
+      byKey.push(...page.result);
+      for (let n = 1; n < MaxKeyPages && page.next !== undefined && page.next > 0; n++) {
+        page = await api.call(
+          { method: 'crm.deal.list', params: keyCommand(ticket.key, page.next).params, signal },
+          DealList,
+        );
+        byKey.push(...page.result);
       }
     }
 
-    const result = list.map((d): Deal => {
-      const companyId = ref(d.COMPANY_ID);
-      const deal: Deal = {
-        id: d.ID,
-        customer:
-          (companyId ? companies.get(companyId) : undefined) ?? (d.TITLE?.trim() || `Deal ${d.ID}`),
-      };
-      const amount = amountOf(d.OPPORTUNITY);
-      if (amount !== undefined) deal.amount = amount;
-      const currency = d.CURRENCY_ID?.trim();
-      if (currency && /^[A-Za-z]{3}$/.test(currency)) deal.currency = currency.toUpperCase();
-      const stageId = d.STAGE_ID?.trim();
-      const label = stageId ? api.cache.stages.get(categoryOf(d))?.get(stageId) : undefined;
-      if (label) deal.stage = label;
-      const closeDate = dateOf(d.CLOSEDATE);
-      if (closeDate) deal.closeDate = closeDate;
-      const userId = ref(d.ASSIGNED_BY_ID);
-      if (userId) {
-        // A user Bitrix24 did not list (dismissed, or users not readable) keeps its id, so a
-        // question can still be assigned to them.
-        const owner = api.cache.users.get(userId) ?? { name: `User ${userId}`, crmId: userId };
-        deal.owner = { ...owner };
+    const deals = new Map<string, BxDeal>();
+    for (const id of refIds) {
+      const d = byRef.get(id);
+      if (d) deals.set(id, d);
+      else warnings.push(notFound(id, ticket.key));
+    }
+    // Bitrix24 ignores a filter on a field it does not know and lists every deal: only deals whose
+    // field really holds the key are kept.
+    let fieldMissing = false;
+    for (const d of byKey) {
+      if (!(field in d)) fieldMissing = true;
+      else if (holdsKey(d[field], ticket.key) && !deals.has(d.ID)) deals.set(d.ID, d);
+    }
+    if (fieldMissing) warnings.push(noField());
+    if (deals.size === 0) return { deals: [], warnings };
+
+    const list = [...deals.values()];
+    const d = await details(list, signal);
+    detailWarnings(list, d, warnings);
+    return { deals: list.map((x) => toDeal(x, d.companies)), warnings };
+  }
+
+  /**
+   * `dealsForTicket` for many tickets in two `batch` requests however many there are: the deals
+   * holding any of the keys (`@<field>`, KeysPerCommand keys a command so one page of 50 usually
+   * holds them all) with the named ones (`@ID`), then companies, users and stages. A command with
+   * more pages costs one more round for all of them.
+   */
+  async function dealsForTickets(
+    tickets: readonly Ticket[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, TicketDeals>> {
+    checkField();
+    const wanted = new Map<string, { ticket: Ticket; refIds: string[]; warnings: string[] }>();
+    for (const t of tickets) if (!wanted.has(t.key)) wanted.set(t.key, { ticket: t, ...refsOf(t) });
+    const all = [...wanted.values()];
+    const keys = field ? all.map((w) => w.ticket.key) : [];
+    const refIds = unique(all.flatMap((w) => w.refIds));
+
+    const first: Record<string, Command<unknown>> = {};
+    const keyChunks = chunked(keys, KeysPerCommand);
+    keyChunks.forEach((ks, i) => (first[`keys${i}`] = keysCommand(ks)));
+    chunked(refIds).forEach((ids, i) => (first[`ref${i}`] = refCommand(ids)));
+    const found = await round(first, signal);
+
+    const byRef = new Map<string, BxDeal>();
+    const rows: BxDeal[] = [];
+    const more: Array<{ i: number; next: number; pages: number }> = [];
+    for (const [k, o] of Object.entries(found)) {
+      const page = ok<BxDeal[]>(o);
+      if (k.startsWith('ref')) for (const d of page.result) byRef.set(d.ID, d);
+      else {
+        rows.push(...page.result);
+        if (page.next) more.push({ i: Number(k.slice('keys'.length)), next: page.next, pages: 1 });
       }
-      if (api.portal) deal.url = `${api.portal}/crm/deal/details/${encodeURIComponent(d.ID)}/`;
-      return deal;
+    }
+    // A field the portal does not know lists every deal: no more pages of those.
+    const fieldMissing = rows.some((d) => !(field in d));
+    while (!fieldMissing && more.length) {
+      const next: Record<string, Command<unknown>> = {};
+      for (const m of more) next[`keys${m.i}`] = keysCommand(keyChunks[m.i], m.next);
+      const answers = await round(next, signal);
+      for (const m of more.splice(0)) {
+        const page = ok<BxDeal[]>(answers[`keys${m.i}`]);
+        rows.push(...page.result);
+        const cap = MaxKeyPages * keyChunks[m.i].length;
+        if (page.next && m.pages + 1 < cap) {
+          more.push({ ...m, next: page.next, pages: m.pages + 1 });
+        }
+      }
+    }
+
+    const byKey = new Map<string, BxDeal[]>();
+    for (const d of rows) {
+      if (!(field in d)) continue;
+      const values = Array.isArray(d[field]) ? (d[field] as unknown[]) : [d[field]];
+      for (const v of unique(values.map((x) => str(x)?.toLowerCase()))) {
+        if (v !== undefined) byKey.set(v, [...(byKey.get(v) ?? []), d]);
+      }
+    }
+    const lists = all.map((w) => {
+      const deals = new Map<string, BxDeal>();
+      for (const id of w.refIds) {
+        const d = byRef.get(id);
+        if (d) deals.set(id, d);
+        else w.warnings.push(notFound(id, w.ticket.key));
+      }
+      for (const d of byKey.get(w.ticket.key.trim().toLowerCase()) ?? []) {
+        if (!deals.has(d.ID)) deals.set(d.ID, d);
+      }
+      if (fieldMissing) w.warnings.push(noField());
+      return [...deals.values()];
     });
-    return { deals: result, warnings };
+
+    const union = [...new Map(lists.flat().map((d) => [d.ID, d])).values()];
+    const d = union.length ? await details(union, signal) : undefined;
+    const out = new Map<string, TicketDeals>();
+    all.forEach((w, i) => {
+      if (d && lists[i].length) detailWarnings(lists[i], d, w.warnings);
+      const deals = d ? lists[i].map((x) => toDeal(x, d.companies)) : [];
+      out.set(w.ticket.key, { deals, warnings: w.warnings });
+    });
+    return out;
   }
 
   return {
     kind: 'bitrix24',
     label: Bitrix24,
     dealsForTicket,
+    dealsForTickets,
     async whoAmI(signal) {
       const me = (await api.call({ method: 'profile', signal }, BxUser)).result;
       const name = [me.NAME, me.LAST_NAME]

@@ -3,6 +3,7 @@ import type { VendorContext, VendorFactories, VendorSettingsOf } from '../vendor
 import { bitrix24Api, bitrix24HttpOptions } from './api';
 import { bitrix24Crm } from './crm';
 import type { bitrix24 } from './index';
+import { bitrix24ProgressSender } from './progress';
 import { bitrix24TodoSender } from './todos';
 
 type Ctx = VendorContext<VendorSettingsOf<typeof bitrix24>>;
@@ -15,4 +16,5 @@ const api = (ctx: Ctx) => {
 export const bitrix24Factories: VendorFactories<VendorSettingsOf<typeof bitrix24>> = {
   crm: (ctx) => bitrix24Crm(api(ctx), { ticketField: ctx.settings.ticketField }),
   sender: (ctx) => bitrix24TodoSender(api(ctx)),
+  progress: (ctx) => bitrix24ProgressSender(api(ctx)),
 };

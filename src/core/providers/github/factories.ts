@@ -19,6 +19,10 @@ function repository(ctx: Ctx): string {
 
 /** GitHub's tracker and issue-comment sender. */
 export const githubFactories: VendorFactories<VendorSettingsOf<typeof github>> = {
-  tracker: (ctx) => githubTracker(client(ctx), { repository: repository(ctx) }),
+  tracker: (ctx) =>
+    githubTracker(client(ctx), {
+      repository: repository(ctx),
+      worklistQuery: ctx.settings.worklistQuery,
+    }),
   sender: (ctx) => githubCommentSender(client(ctx), { repository: repository(ctx) }),
 };

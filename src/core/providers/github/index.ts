@@ -13,6 +13,8 @@ export const github = defineVendor({
   settings: {
     apiUrl: setting(z.string(), 'https://api.github.com', 'machine'),
     repository: setting(z.string().check(z.regex(/^$|^[\w.-]+\/[\w.-]+$/, 'expected owner/repo')), ''),
+    // Issue search qualifiers for the worklist; empty: is:open assignee:@me (see worklist.ts).
+    worklistQuery: setting(z.string(), ''),
   },
   credential: { kind: 'token', env: 'CUSTOMER_CONTEXT_GITHUB_TOKEN', envUrl: 'CUSTOMER_CONTEXT_GITHUB_URL', urlSetting: 'apiUrl' },
 });

@@ -1,11 +1,18 @@
 // GitHub issues (and pull requests, which the issues endpoint also returns) over REST, API version
-// 2022-11-28. One GET for the issue, one more for its comments only when it has any.
+// 2022-11-28. One GET for the issue, one more for its comments only when it has any. The worklist
+// is one issue search (worklist.ts).
 import * as z from 'zod/mini';
 import { ProviderError, isProviderError } from '../../errors';
 import { readToken, type HttpClient, type ProviderHttpOptions, type TokenSource } from '../../http';
 import type { Ticket } from '../../model';
 import { dealRefsFromLabels, extractDealRefsFromText } from '../dealRefs';
 import type { TicketTracker } from '../types';
+import {
+  WorklistPageSize,
+  refusedQuery,
+  worklistLimit,
+  worklistSearch,
+} from './worklist';
 
 /** The GitHub settings the tracker and its HTTP options need. */
 export interface GitHubSettings {
@@ -13,6 +20,8 @@ export interface GitHubSettings {
   apiUrl: string;
   /** `owner/repo`, from the setting or the git remote. */
   repository: string;
+  /** Search qualifiers for the worklist instead of "open, assigned to me" (worklist.ts). */
+  worklistQuery?: string;
 }
 
 const REPO_RE = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/;
@@ -36,6 +45,12 @@ const issueSchema = z.looseObject({
   pull_request: z.optional(
     z.nullable(z.looseObject({ merged_at: z.optional(z.nullable(z.string())) })),
   ),
+});
+// A search hit is an issue plus its repository's API URL (and a relevance score).
+const searchSchema = z.looseObject({
+  total_count: z.number(),
+  incomplete_results: z.optional(z.nullable(z.boolean())),
+  items: z.array(z.extend(issueSchema, { repository_url: z.optional(z.nullable(z.string())) })),
 });
 const commentsSchema = z.array(
   z.looseObject({
@@ -100,10 +115,46 @@ export function githubHttpOptions(
   };
 }
 
+/** `owner/repo` of a repository API URL (`https://api.github.com/repos/acme/app`). */
+function repoOf(url: string | null | undefined): string | undefined {
+  const m = /\/repos\/([^/]+\/[^/]+)\/?$/.exec(url ?? '');
+  return m?.[1];
+}
+
+/** The ticket for an issue answer, under `key` (`#42`, or `owner/repo#42` from elsewhere). */
+function toTicket(
+  issue: z.infer<typeof issueSchema>,
+  key: string,
+  rawComments: z.infer<typeof commentsSchema>,
+): Ticket {
+  const labels = (issue.labels ?? []).map((l) => (typeof l === 'string' ? l : l.name));
+  const assignee = issue.assignee?.login ?? issue.assignees?.[0]?.login;
+  const status = issue.pull_request
+    ? `${issue.pull_request.merged_at ? 'merged' : issue.state} pull request`
+    : issue.state_reason && issue.state === 'closed'
+      ? `closed (${issue.state_reason.replace(/_/g, ' ')})`
+      : issue.state;
+  return {
+    key,
+    title: issue.title,
+    status,
+    url: issue.html_url,
+    assignee,
+    labels,
+    dealRefs: [...new Set([...dealRefsFromLabels(labels), ...extractDealRefsFromText(issue.body)])],
+    comments: rawComments.map((c) => ({
+      id: String(c.id),
+      author: c.user?.login ?? 'ghost',
+      created: c.created_at,
+      text: c.body ?? '',
+    })),
+  };
+}
+
 /** A GitHub tracker for keys like `#123` (or `owner/repo#123`) in `settings.repository`. */
 export function githubTracker(
   http: HttpClient,
-  settings: Pick<GitHubSettings, 'repository'>,
+  settings: Pick<GitHubSettings, 'repository' | 'worklistQuery'>,
 ): TicketTracker {
   function parseKey(key: string): { repo: string; number: number } {
     const m = KEY_RE.exec(key.trim());
@@ -152,30 +203,42 @@ export function githubTracker(
               { path: `${base}/comments`, query: { per_page: 100 }, signal },
               commentsSchema,
             );
-      const labels = (issue.labels ?? []).map((l) => (typeof l === 'string' ? l : l.name));
-      const assignee = issue.assignee?.login ?? issue.assignees?.[0]?.login;
-      const status = issue.pull_request
-        ? `${issue.pull_request.merged_at ? 'merged' : issue.state} pull request`
-        : issue.state_reason && issue.state === 'closed'
-          ? `closed (${issue.state_reason.replace(/_/g, ' ')})`
-          : issue.state;
-      return {
-        key: `#${issue.number}`,
-        title: issue.title,
-        status,
-        url: issue.html_url,
-        assignee,
-        labels,
-        dealRefs: [
-          ...new Set([...dealRefsFromLabels(labels), ...extractDealRefsFromText(issue.body)]),
-        ],
-        comments: rawComments.map((c) => ({
-          id: String(c.id),
-          author: c.user?.login ?? 'ghost',
-          created: c.created_at,
-          text: c.body ?? '',
-        })),
-      };
+      return toTicket(issue, `#${issue.number}`, rawComments);
+    },
+    async listMine(options, signal) {
+      const max = worklistLimit(options.limit);
+      if (max === 0) return [];
+      const repo = settings.repository.trim();
+      const { q, sorted, source } = worklistSearch(repo, options.query, settings.worklistQuery);
+      const out: Ticket[] = [];
+      const perPage = Math.min(WorklistPageSize, max);
+      try {
+        for (let page = 1; out.length < max && (page - 1) * perPage < 1000; page++) {
+          const res = await http.json(
+            {
+              path: '/search/issues',
+              query: {
+                q,
+                per_page: perPage,
+                page,
+                ...(sorted ? {} : { sort: 'updated', order: 'desc' }),
+              },
+              signal,
+            },
+            searchSchema,
+          );
+          for (const item of res.items) {
+            if (item.pull_request) continue;
+            const from = repoOf(item.repository_url);
+            const same = !from || from.toLowerCase() === repo.toLowerCase();
+            out.push(toTicket(item, same ? `#${item.number}` : `${from}#${item.number}`, []));
+          }
+          if (res.items.length < perPage || page * perPage >= res.total_count) break;
+        }
+      } catch (e) {
+        throw refusedQuery(e, source);
+      }
+      return out.slice(0, max);
     },
     async whoAmI(signal?: AbortSignal): Promise<string> {
       const me = await http.json({ path: '/user', signal }, userSchema);

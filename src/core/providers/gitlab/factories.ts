@@ -13,7 +13,9 @@ const client = (ctx: Ctx) =>
   ctx.client(gitlabHttpOptions({ apiUrl: ctx.settings.apiUrl }, ctx.token(ctx.settings.apiUrl)));
 
 /** The project from the setting, else from the git remote on this GitLab; else notConfigured. */
-export function gitlabProject(ctx: Pick<Ctx, 'settings' | 'repositoryFromRemote'>): string {
+export function gitlabProject(
+  ctx: Pick<Ctx, 'repositoryFromRemote'> & { settings: Pick<Ctx['settings'], 'apiUrl' | 'project'> },
+): string {
   const { apiUrl, project } = ctx.settings;
   const found = project.trim() || projectFromRemotePath(ctx.repositoryFromRemote(apiUrl), apiUrl);
   if (!found) {
@@ -29,6 +31,10 @@ export function gitlabProject(ctx: Pick<Ctx, 'settings' | 'repositoryFromRemote'
 
 /** GitLab's tracker and issue-note sender. */
 export const gitlabFactories: VendorFactories<VendorSettingsOf<typeof gitlab>> = {
-  tracker: (ctx) => gitlabTracker(client(ctx), { project: gitlabProject(ctx) }),
+  tracker: (ctx) =>
+    gitlabTracker(client(ctx), {
+      project: gitlabProject(ctx),
+      worklistQuery: ctx.settings.worklistQuery,
+    }),
   sender: (ctx) => gitlabNoteSender(client(ctx), { project: gitlabProject(ctx) }),
 };

@@ -25,6 +25,9 @@ export const gitlab = defineVendor({
         ),
       '',
     ),
+    // Issues list parameters (labels=клиент&scope=all) or search words for the worklist; empty:
+    // my open issues (see worklist.ts).
+    worklistQuery: setting(z.string(), ''),
   },
   credential: {
     kind: 'token',

@@ -361,24 +361,24 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
     return { found, missing };
   }
 
-  async function searchByKey(key: string, signal?: AbortSignal): Promise<HsObject[]> {
+  type FilterGroup = { filters: Array<Record<string, unknown>> };
+
+  /** The deals matching any of `filterGroups`, page by page, in HubSpot's order. */
+  async function search(
+    filterGroups: FilterGroup[],
+    maxPages: number,
+    signal?: AbortSignal,
+  ): Promise<HsObject[]> {
     const out: HsObject[] = [];
     let after: string | undefined;
-    for (let page = 0; page < MAX_SEARCH_PAGES; page++) {
+    for (let page = 0; page < maxPages; page++) {
       let data: z.infer<typeof SearchResponse>;
       try {
         data = await http.json(
           {
             method: 'POST',
             path: '/crm/v3/objects/deals/search',
-            body: {
-              filterGroups: [
-                { filters: [{ propertyName: ticketProperty, operator: 'EQ', value: key }] },
-              ],
-              properties,
-              limit: 200,
-              ...(after ? { after } : {}),
-            },
+            body: { filterGroups, properties, limit: 200, ...(after ? { after } : {}) },
             idempotent: true,
             signal,
           },
@@ -407,13 +407,46 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
     return out;
   }
 
+  function searchByKey(key: string, signal?: AbortSignal): Promise<HsObject[]> {
+    const filters = [{ propertyName: ticketProperty, operator: 'EQ', value: key }];
+    return search([{ filters }], MAX_SEARCH_PAGES, signal);
+  }
+
+  /**
+   * The deals whose ticket property holds one of `keys` or whose id is one of `ids`, in as few
+   * searches as the filter limits allow (one for up to 250 keys and 0 ids, or 150 and 100).
+   */
+  async function searchMany(
+    keys: string[],
+    ids: string[],
+    signal?: AbortSignal,
+  ): Promise<HsObject[]> {
+    const groups: FilterGroup[] = [];
+    // HubSpot's search guide asks for lower-case values when IN filters a text property; the keys
+    // as written go along too, so a portal that compares them as stored still matches.
+    for (const chunk of chunks(keys, IN_VALUES / 2)) {
+      const values = [...new Set(chunk.flatMap((k) => [k, k.toLowerCase()]))];
+      groups.push({ filters: [{ propertyName: ticketProperty, operator: 'IN', values }] });
+    }
+    for (const chunk of chunks(ids, IN_VALUES)) {
+      groups.push({ filters: [{ propertyName: 'hs_object_id', operator: 'IN', values: chunk }] });
+    }
+    const pages = await mapLimit(chunks(groups, SEARCH_GROUPS), 2, (g) =>
+      search(g, MAX_BATCH_SEARCH_PAGES, signal),
+    );
+    const out = new Map<string, HsObject>();
+    for (const d of pages.flat()) if (!out.has(d.id)) out.set(d.id, d);
+    return [...out.values()];
+  }
+
   /** deal id → company ids, the primary (type 5) first. */
   async function companiesOf(
     dealIds: string[],
+    batch: number,
     signal?: AbortSignal,
   ): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
-    await mapLimit(chunks(dealIds, BATCH), PARALLEL, async (chunk) => {
+    await mapLimit(chunks(dealIds, batch), PARALLEL, async (chunk) => {
       let data: z.infer<typeof AssociationsResponse>;
       try {
         data = await http.json(
@@ -469,14 +502,15 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
     });
   }
 
+  /** Owners by id, listing all when over `listAbove` are unknown; 'forbidden' without the scope. */
   async function resolveOwners(
     ids: string[],
-    warnings: string[],
-  ): Promise<Map<string, SalesOwner>> {
+    listAbove: number,
+  ): Promise<Map<string, SalesOwner> | 'forbidden'> {
     const unknown = ids.filter((id) => !owners.has(id));
     const out = new Map<string, SalesOwner>();
     try {
-      if (unknown.length > OWNER_LIST_THRESHOLD) await listOwners();
+      if (unknown.length > listAbove) await listOwners();
       const resolved = await mapLimit(ids, PARALLEL, ownerById);
       ids.forEach((id, i) => {
         const o = resolved[i];
@@ -484,26 +518,12 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
       });
     } catch (e) {
       if (!isProviderError(e, 'forbidden')) throw e;
-      warnings.push(
-        `${PROVIDER}: the token may not read owners (scope crm.objects.owners.read); ` +
-          'owners are not shown.',
-      );
+      return 'forbidden';
     }
     return out;
   }
 
-  async function dealsForTicket(
-    ticket: Ticket,
-    signal?: AbortSignal,
-  ): Promise<{ deals: Deal[]; warnings: string[] }> {
-    const warnings: string[] = [];
-    const refIds: string[] = [];
-    for (const ref of ticket.dealRefs) {
-      const id = hubspotDealId(ref);
-      if (id === undefined)
-        warnings.push(`${PROVIDER}: "${ref}" is not a HubSpot deal id or link; ignored.`);
-      else if (!refIds.includes(id)) refIds.push(id);
-    }
+  function checkProperty(): void {
     if (ticketProperty && !/^[A-Za-z0-9_]{1,100}$/.test(ticketProperty)) {
       throw new ProviderError(
         'notConfigured',
@@ -512,62 +532,73 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
         { provider: PROVIDER, where: 'customerContext.hubspot.ticketProperty' },
       );
     }
+  }
 
-    // Independent first round: referenced deals, the search, and the cached per-portal lookups.
-    const accountP = accountInfo();
-    const stagesP = stageIndex();
-    const [byRef, found] = await Promise.all([
-      refIds.length ? batchRead('deals', refIds, properties, signal) : undefined,
-      ticketProperty ? searchByKey(ticket.key, signal) : [],
-    ]);
-    // A scope the token lacks costs that detail, not the whole lookup.
-    async function orWarn<T>(p: Promise<T>, fallback: T, warning: string): Promise<T> {
-      try {
-        return await p;
-      } catch (e) {
-        if (!isProviderError(e, 'forbidden')) throw e;
-        if (!warnings.includes(warning)) warnings.push(warning);
-        return fallback;
-      }
+  /** The deal ids a ticket references, and a warning for each reference that is not one. */
+  function refsOf(ticket: Ticket): { refIds: string[]; warnings: string[] } {
+    const warnings: string[] = [];
+    const refIds: string[] = [];
+    for (const ref of ticket.dealRefs) {
+      const id = hubspotDealId(ref);
+      if (id === undefined)
+        warnings.push(`${PROVIDER}: "${ref}" is not a HubSpot deal id or link; ignored.`);
+      else if (!refIds.includes(id)) refIds.push(id);
     }
+    return { refIds, warnings };
+  }
 
-    const deals = new Map<string, HsObject>();
-    for (const id of refIds) {
-      const d = byRef?.found.get(id);
-      if (d) deals.set(id, d);
-      else warnings.push(notFoundWarning(id, ticket.key));
-    }
-    for (const d of found) if (!deals.has(d.id)) deals.set(d.id, d);
-    if (deals.size === 0) return { deals: [], warnings };
+  /** The per-portal lookups, started before the deals are read so they run alongside. */
+  interface PortalLookups {
+    account: Promise<AccountInfo | undefined>;
+    stages: Promise<StageIndex | 'forbidden'>;
+  }
 
-    // Second round: companies per deal and owners; then the companies' names.
-    const ownerIds = [
-      ...new Set([...deals.values()].map((d) => str(d.properties?.hubspot_owner_id))),
-    ].filter((id): id is string => id !== undefined);
-    const noCompanies =
-      `${PROVIDER}: the token may not read companies (scope ` +
-      'crm.objects.companies.read), so deal names stand in for customers.';
+  /** `deals` as Deals, and the warnings a ticket with some of them gets. */
+  interface Built {
+    deals: Map<string, Deal>;
+    warningsFor(ids: readonly string[]): string[];
+  }
+
+  /**
+   * Companies, owners, stages and links for `deals`, in batches however many tickets they belong
+   * to. A scope the token lacks costs that detail (and a warning), not the whole lookup.
+   */
+  async function build(
+    deals: Map<string, HsObject>,
+    portal: PortalLookups,
+    limits: { associations: number; ownerListAbove: number },
+    signal?: AbortSignal,
+  ): Promise<Built> {
+    const ownerIdOf = (d: HsObject | undefined) => str(d?.properties?.hubspot_owner_id);
+    const ownerIds = [...new Set([...deals.values()].map(ownerIdOf))].filter(
+      (id): id is string => id !== undefined,
+    );
+    let associationsForbidden = false;
+    let companiesForbidden = false;
+    const forbidden = (mark: () => void) => (e: unknown) => {
+      if (!isProviderError(e, 'forbidden')) throw e;
+      mark();
+      return new Map<string, never>();
+    };
     const [assoc, ownerMap] = await Promise.all([
-      orWarn(companiesOf([...deals.keys()], signal), new Map<string, string[]>(), noCompanies),
-      resolveOwners(ownerIds, warnings),
+      companiesOf([...deals.keys()], limits.associations, signal).catch(
+        forbidden(() => (associationsForbidden = true)),
+      ),
+      resolveOwners(ownerIds, limits.ownerListAbove),
     ]);
     const companyIds = [...new Set([...assoc.values()].flat())];
-    const companies = companyIds.length
-      ? await orWarn(
-          batchRead('companies', companyIds, ['name', 'domain'], signal).then((r) => r.found),
-          new Map<string, HsObject>(),
-          noCompanies,
+    const companies: Map<string, HsObject> = companyIds.length
+      ? await batchRead('companies', companyIds, ['name', 'domain'], signal).then(
+          (r) => r.found,
+          forbidden(() => (companiesForbidden = true)),
         )
-      : new Map<string, HsObject>();
-    const [info, stageResult] = await Promise.all([accountP, stagesP]);
+      : new Map();
+    const [info, stageResult] = await Promise.all([portal.account, portal.stages]);
     const stageIdx = stageResult === 'forbidden' ? undefined : stageResult;
-    if (stageResult === 'forbidden') {
-      warnings.push(`${PROVIDER}: the token may not read deal pipelines, so stages are not shown.`);
-    }
 
     const origin =
       uiOrigin(options.portalUrl) ?? uiOrigin(info?.uiDomain) ?? 'https://app.hubspot.com';
-    const result: Deal[] = [];
+    const result = new Map<string, Deal>();
     for (const [id, d] of deals) {
       const p = d.properties ?? {};
       const companyName = (assoc.get(id) ?? [])
@@ -588,20 +619,148 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
       }
       const closeDate = dateOf(p.closedate);
       if (closeDate) deal.closeDate = closeDate;
-      const ownerId = str(p.hubspot_owner_id);
-      const owner = ownerId ? ownerMap.get(ownerId) : undefined;
+      const ownerId = ownerIdOf(d);
+      const owner = ownerId && ownerMap !== 'forbidden' ? ownerMap.get(ownerId) : undefined;
       if (owner) deal.owner = { ...owner };
       const portal = info ? encodeURIComponent(info.portalId) : undefined;
       if (portal) deal.url = `${origin}/contacts/${portal}/record/0-3/${encodeURIComponent(id)}`;
-      result.push(deal);
+      result.set(id, deal);
     }
-    return { deals: result, warnings };
+
+    return {
+      deals: result,
+      warningsFor(ids) {
+        const warnings: string[] = [];
+        const hasCompanies = ids.some((id) => (assoc.get(id) ?? []).length > 0);
+        if (associationsForbidden || (companiesForbidden && hasCompanies)) {
+          warnings.push(
+            `${PROVIDER}: the token may not read companies (scope ` +
+              'crm.objects.companies.read), so deal names stand in for customers.',
+          );
+        }
+        if (ownerMap === 'forbidden' && ids.some((id) => ownerIdOf(deals.get(id)))) {
+          warnings.push(
+            `${PROVIDER}: the token may not read owners (scope crm.objects.owners.read); ` +
+              'owners are not shown.',
+          );
+        }
+        if (stageResult === 'forbidden') {
+          warnings.push(
+            `${PROVIDER}: the token may not read deal pipelines, so stages are not shown.`,
+          );
+        }
+        return warnings;
+      },
+    };
+  }
+
+  /** A ticket's deals from what `build` made, each a copy of its own. */
+  function assemble(ids: readonly string[], built: Built, warnings: string[]): TicketDeals {
+    const deals = ids.map((id) => {
+      const d = built.deals.get(id) as Deal;
+      return d.owner ? { ...d, owner: { ...d.owner } } : { ...d };
+    });
+    return { deals, warnings: [...warnings, ...built.warningsFor(ids)] };
+  }
+
+  async function dealsForTicket(ticket: Ticket, signal?: AbortSignal): Promise<TicketDeals> {
+    const { refIds, warnings } = refsOf(ticket);
+    checkProperty();
+
+    // Independent first round: referenced deals, the search, and the cached per-portal lookups.
+    const portal = { account: accountInfo(), stages: stageIndex() };
+    const [byRef, found] = await Promise.all([
+      refIds.length ? batchRead('deals', refIds, properties, signal) : undefined,
+      ticketProperty ? searchByKey(ticket.key, signal) : [],
+    ]);
+
+    const deals = new Map<string, HsObject>();
+    for (const id of refIds) {
+      const d = byRef?.found.get(id);
+      if (d) deals.set(id, d);
+      else warnings.push(notFoundWarning(id, ticket.key));
+    }
+    for (const d of found) if (!deals.has(d.id)) deals.set(d.id, d);
+    if (deals.size === 0) return { deals: [], warnings };
+
+    const built = await build(
+      deals,
+      portal,
+      { associations: BATCH, ownerListAbove: OWNER_LIST_THRESHOLD },
+      signal,
+    );
+    return assemble([...deals.keys()], built, warnings);
+  }
+
+  /**
+   * `dealsForTicket` for many tickets: one search finds the deals holding any of the keys and the
+   * referenced ones together (a referenced deal the search index does not show yet is read by
+   * id), then companies, owners and stages are read once for all of them.
+   */
+  async function dealsForTickets(
+    tickets: readonly Ticket[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, TicketDeals>> {
+    checkProperty();
+    const wanted = new Map<string, { ticket: Ticket; refIds: string[]; warnings: string[] }>();
+    for (const t of tickets) if (!wanted.has(t.key)) wanted.set(t.key, { ticket: t, ...refsOf(t) });
+    const all = [...wanted.values()];
+    const refIds = [...new Set(all.flatMap((w) => w.refIds))];
+    const keys = ticketProperty ? all.map((w) => w.ticket.key) : [];
+
+    const byId = new Map<string, HsObject>();
+    const byKey = new Map<string, HsObject[]>();
+    let portal: PortalLookups | undefined;
+    if (keys.length || refIds.length) {
+      portal = { account: accountInfo(), stages: stageIndex() };
+      const found = await searchMany(keys, refIds, signal);
+      for (const d of found) {
+        byId.set(d.id, d);
+        const value = ticketProperty ? str(d.properties?.[ticketProperty]) : undefined;
+        if (value === undefined) continue;
+        const k = value.toLowerCase();
+        byKey.set(k, [...(byKey.get(k) ?? []), d]);
+      }
+      const unseen = refIds.filter((id) => !byId.has(id));
+      if (unseen.length) {
+        const read = await batchRead('deals', unseen, properties, signal);
+        for (const [id, d] of read.found) byId.set(id, d);
+      }
+    }
+
+    const idsOf = new Map<string, string[]>();
+    const union = new Map<string, HsObject>();
+    for (const w of all) {
+      const ids: string[] = [];
+      for (const id of w.refIds) {
+        if (byId.has(id)) ids.push(id);
+        else w.warnings.push(notFoundWarning(id, w.ticket.key));
+      }
+      if (ticketProperty) {
+        for (const d of byKey.get(w.ticket.key.toLowerCase()) ?? []) {
+          if (!ids.includes(d.id)) ids.push(d.id);
+        }
+      }
+      idsOf.set(w.ticket.key, ids);
+      for (const id of ids) union.set(id, byId.get(id) as HsObject);
+    }
+    const limits = { associations: ASSOCIATION_BATCH, ownerListAbove: 1 };
+    const built = union.size && portal ? await build(union, portal, limits, signal) : undefined;
+
+    const out = new Map<string, TicketDeals>();
+    for (const w of all) {
+      const ids = idsOf.get(w.ticket.key) ?? [];
+      const result = ids.length && built ? assemble(ids, built, w.warnings) : undefined;
+      out.set(w.ticket.key, result ?? { deals: [], warnings: w.warnings });
+    }
+    return out;
   }
 
   return {
     kind: 'hubspot',
     label: PROVIDER,
     dealsForTicket,
+    dealsForTickets,
     async whoAmI() {
       const info = await accountInfo();
       if (!info) return `${PROVIDER} (account details not visible to this token)`;

@@ -2,6 +2,7 @@
 import type { VendorContext, VendorFactories, VendorSettingsOf } from '../vendor';
 import { hubspotCrm, hubspotHttpOptions } from './crm';
 import type { hubspot } from './index';
+import { hubspotProgressSender } from './progress';
 import { hubspotTaskSender } from './tasks';
 
 type Ctx = VendorContext<VendorSettingsOf<typeof hubspot>>;
@@ -11,4 +12,5 @@ const client = (ctx: Ctx) => ctx.client(hubspotHttpOptions(ctx.settings.apiUrl, 
 export const hubspotFactories: VendorFactories<VendorSettingsOf<typeof hubspot>> = {
   crm: (ctx) => hubspotCrm(client(ctx), { ticketProperty: ctx.settings.ticketProperty }),
   sender: (ctx) => hubspotTaskSender(client(ctx)),
+  progress: (ctx) => hubspotProgressSender(client(ctx)),
 };

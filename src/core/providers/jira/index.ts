@@ -14,6 +14,8 @@ export const jira = defineVendor({
     email: setting(z.string(), '', 'machine'),
     deployment: setting(z.enum(['cloud', 'datacenter']), 'cloud' as 'cloud' | 'datacenter', 'machine'),
     dealField: setting(z.string(), ''),
+    // JQL for the worklist; empty: assigned to me, not done (see worklist.ts).
+    worklistQuery: setting(z.string(), ''),
   },
   credential: { kind: 'token', env: 'CUSTOMER_CONTEXT_JIRA_TOKEN', envUrl: 'CUSTOMER_CONTEXT_JIRA_URL', urlSetting: 'baseUrl' },
   configure: [

@@ -1,11 +1,19 @@
 // Jira Cloud (REST v3, ADF rich text, Basic e-mail:token) and Data Center (REST v2, strings,
 // Bearer PAT). One GET per ticket: the issue with only the fields we show, comments included.
+// The worklist is one JQL search page (`/search/jql` on Cloud, `/search` on Data Center).
 import * as z from 'zod/mini';
 import { ProviderError, isProviderError } from '../../errors';
 import { readToken, type HttpClient, type ProviderHttpOptions, type TokenSource } from '../../http';
 import type { Ticket, TicketComment } from '../../model';
 import { dealRefsFromLabels, extractDealRefs } from '../dealRefs';
 import type { TicketTracker } from '../types';
+import {
+  MaxWorklistPages,
+  WorklistPageSize,
+  refusedQuery,
+  worklistJql,
+  worklistLimit,
+} from './worklist';
 
 /** The Jira settings the tracker and its HTTP options need. */
 export interface JiraSettings {
@@ -15,6 +23,8 @@ export interface JiraSettings {
   email?: string;
   /** Custom field id holding deal ids or CRM URLs, e.g. `customfield_10050`. */
   dealField?: string;
+  /** JQL for the worklist instead of "my open issues" (`worklist.ts`). */
+  worklistQuery?: string;
 }
 
 const KEY_RE = /^[A-Z][A-Z0-9_]*-\d+$/;
@@ -45,6 +55,18 @@ const issueSchema = z.looseObject({
     labels: z.optional(z.nullable(z.array(z.string()))),
     comment: z.optional(z.nullable(z.looseObject({ comments: z.array(comment) }))),
   }),
+});
+// Cloud's token-paged search: the last page has `isLast: true` and no `nextPageToken`.
+const cloudSearchSchema = z.looseObject({
+  issues: z.array(issueSchema),
+  nextPageToken: z.optional(z.nullable(z.string())),
+  isLast: z.optional(z.nullable(z.boolean())),
+});
+// Data Center's offset-paged search.
+const dcSearchSchema = z.looseObject({
+  issues: z.array(issueSchema),
+  startAt: z.optional(z.nullable(z.number())),
+  total: z.optional(z.nullable(z.number())),
 });
 const myselfSchema = z.looseObject({
   displayName: z.string(),
@@ -225,6 +247,74 @@ export function jiraTracker(http: HttpClient, settings: JiraSettings): TicketTra
     }));
   }
 
+  function checkDealField(): void {
+    if (dealField && !FIELD_RE.test(dealField)) {
+      throw new ProviderError(
+        'notConfigured',
+        `${label}: "${dealField}" is not a field id. ` +
+          'Set customerContext.jira.dealField to e.g. customfield_10050.',
+        { provider: 'Jira', where: 'customerContext.jira.dealField' },
+      );
+    }
+  }
+
+  function toTicket(issue: z.infer<typeof issueSchema>): Ticket {
+    const f = issue.fields;
+    const labels = f.labels ?? [];
+    const dealValue: unknown = dealField ? (f as Record<string, unknown>)[dealField] : undefined;
+    const fromField = extractDealRefs(isAdfDoc(dealValue) ? adfToText(dealValue) : dealValue);
+    return {
+      // Jira follows moved issues: the answer's key is the current one.
+      key: issue.key,
+      title: f.summary,
+      status: f.status?.name,
+      url: `${browseBase}/browse/${encodeURIComponent(issue.key)}`,
+      assignee: f.assignee?.displayName ?? f.assignee?.name ?? undefined,
+      labels,
+      dealRefs: [...new Set([...fromField, ...dealRefsFromLabels(labels)])],
+      comments: comments(f.comment?.comments ?? []),
+    };
+  }
+
+  /**
+   * Up to `max` issues of a JQL search. No description: deal references come from the deal field
+   * and labels, as on getTicket, and Cloud's ADF descriptions would make the page many times larger.
+   */
+  async function search(
+    jql: string,
+    max: number,
+    signal?: AbortSignal,
+  ): Promise<z.infer<typeof issueSchema>[]> {
+    const fields = ['summary', 'status', 'assignee', 'labels', dealField].filter(Boolean);
+    const out: z.infer<typeof issueSchema>[] = [];
+    let nextPageToken: string | undefined;
+    for (let page = 0; page < MaxWorklistPages && out.length < max; page++) {
+      const maxResults = Math.min(WorklistPageSize, max - out.length);
+      if (datacenter) {
+        const body = { jql, startAt: out.length, maxResults, fields };
+        const res = await http.json(
+          { method: 'POST', path: `${api}/search`, body, idempotent: true, signal },
+          dcSearchSchema,
+        );
+        out.push(...res.issues);
+        // Without a total, a short page is the last one.
+        const short = res.issues.length < maxResults;
+        const total = res.total ?? (short ? out.length : Number.POSITIVE_INFINITY);
+        if (!res.issues.length || out.length >= total) break;
+      } else {
+        const body = { jql, fields, maxResults, ...(nextPageToken ? { nextPageToken } : {}) };
+        const res = await http.json(
+          { method: 'POST', path: `${api}/search/jql`, body, idempotent: true, signal },
+          cloudSearchSchema,
+        );
+        out.push(...res.issues);
+        nextPageToken = res.nextPageToken ?? undefined;
+        if (res.isLast || !nextPageToken || !res.issues.length) break;
+      }
+    }
+    return out.slice(0, max);
+  }
+
   return {
     kind: 'jira',
     label,
@@ -234,14 +324,7 @@ export function jiraTracker(http: HttpClient, settings: JiraSettings): TicketTra
         const message = `${label}: "${key}" is not a Jira issue key (like ACME-42).`;
         throw new ProviderError('notFound', message, { provider: 'Jira' });
       }
-      if (dealField && !FIELD_RE.test(dealField)) {
-        throw new ProviderError(
-          'notConfigured',
-          `${label}: "${dealField}" is not a field id. ` +
-            'Set customerContext.jira.dealField to e.g. customfield_10050.',
-          { provider: 'Jira', where: 'customerContext.jira.dealField' },
-        );
-      }
+      checkDealField();
       const fields = ['summary', 'status', 'assignee', 'labels', 'comment', dealField]
         .filter(Boolean)
         .join(',');
@@ -259,21 +342,18 @@ export function jiraTracker(http: HttpClient, settings: JiraSettings): TicketTra
         }
         throw e;
       }
-      const f = issue.fields;
-      const labels = f.labels ?? [];
-      const dealValue: unknown = dealField ? (f as Record<string, unknown>)[dealField] : undefined;
-      const fromField = extractDealRefs(isAdfDoc(dealValue) ? adfToText(dealValue) : dealValue);
-      return {
-        // Jira follows moved issues: the answer's key is the current one.
-        key: issue.key,
-        title: f.summary,
-        status: f.status?.name,
-        url: `${browseBase}/browse/${encodeURIComponent(issue.key)}`,
-        assignee: f.assignee?.displayName ?? f.assignee?.name ?? undefined,
-        labels,
-        dealRefs: [...new Set([...fromField, ...dealRefsFromLabels(labels)])],
-        comments: comments(f.comment?.comments ?? []),
-      };
+      return toTicket(issue);
+    },
+    async listMine(options, signal) {
+      const max = worklistLimit(options.limit);
+      if (max === 0) return [];
+      checkDealField();
+      const { jql, source } = worklistJql(options.query, settings.worklistQuery);
+      try {
+        return (await search(jql, max, signal)).map(toTicket);
+      } catch (e) {
+        throw refusedQuery(e, label, source);
+      }
     },
     async whoAmI(signal?: AbortSignal): Promise<string> {
       const me = await http.json({ path: `${api}/myself`, signal }, myselfSchema);

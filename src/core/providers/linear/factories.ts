@@ -9,6 +9,6 @@ const client = (ctx: Ctx) => ctx.client(linearHttpOptions({ apiUrl: ctx.settings
 
 /** Linear's tracker and comment sender. */
 export const linearFactories: VendorFactories<VendorSettingsOf<typeof linear>> = {
-  tracker: (ctx) => linearTracker(client(ctx)),
+  tracker: (ctx) => linearTracker(client(ctx), { worklistQuery: ctx.settings.worklistQuery }),
   sender: (ctx) => linearCommentSender(client(ctx)),
 };

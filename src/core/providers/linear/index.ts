@@ -10,6 +10,8 @@ export const linear = defineVendor({
   remote: true,
   settings: {
     apiUrl: setting(z.string(), 'https://api.linear.app/graphql', 'machine'),
+    // A JSON IssueFilter for the worklist; empty: my assigned issues not done (see worklist.ts).
+    worklistQuery: setting(z.string(), ''),
   },
   credential: { kind: 'token', env: 'CUSTOMER_CONTEXT_LINEAR_TOKEN', envUrl: 'CUSTOMER_CONTEXT_LINEAR_URL', urlSetting: 'apiUrl' },
 });

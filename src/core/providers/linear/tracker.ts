@@ -1,5 +1,6 @@
-// Linear over GraphQL: one POST per ticket. GraphQL errors arrive in `errors[]` with HTTP 200 or
-// 400 (and 401 for a bad key), so classification reads the body, not just the status.
+// Linear over GraphQL: one POST per ticket, and one for a worklist of 50 (worklist.ts). GraphQL
+// errors arrive in `errors[]` with HTTP 200 or 400 (and 401 for a bad key), so classification
+// reads the body, not just the status.
 import * as z from 'zod/mini';
 import type { ProviderErrorKind } from '../../errors';
 import { ProviderError } from '../../errors';
@@ -7,11 +8,21 @@ import { readToken, type HttpClient, type HttpResponse, type ProviderHttpOptions
 import type { Ticket } from '../../model';
 import { dealRefsFromLabels, extractDealRefsFromText } from '../dealRefs';
 import type { TicketTracker } from '../types';
+import {
+  ASSIGNED_QUERY,
+  FILTERED_QUERY,
+  WorklistPageSize,
+  refusedQuery,
+  worklistLimit,
+  worklistRequest,
+} from './worklist';
 
 /** The Linear settings the tracker and its HTTP options need. */
 export interface LinearSettings {
   /** GraphQL endpoint, `https://api.linear.app/graphql`. */
   apiUrl: string;
+  /** A JSON IssueFilter for the worklist instead of "my open assigned issues" (worklist.ts). */
+  worklistQuery?: string;
 }
 
 const KEY_RE = /^[A-Z][A-Z0-9_]*-\d+$/;
@@ -35,37 +46,49 @@ const VIEWER_QUERY = `query CustomerContextViewer {
 }`;
 
 const nodes = <T extends z.core.SomeType>(item: T) => z.looseObject({ nodes: z.array(item) });
+const issueObject = z.looseObject({
+  identifier: z.string(),
+  title: z.string(),
+  url: z.string(),
+  state: z.optional(z.nullable(z.looseObject({ name: z.string() }))),
+  assignee: z.optional(z.nullable(z.looseObject({ name: z.string() }))),
+  labels: z.optional(z.nullable(nodes(z.looseObject({ name: z.string() })))),
+  attachments: z.optional(
+    z.nullable(
+      nodes(z.looseObject({ url: z.string(), title: z.optional(z.nullable(z.string())) })),
+    ),
+  ),
+  comments: z.optional(
+    z.nullable(
+      nodes(
+        z.looseObject({
+          id: z.string(),
+          body: z.string(),
+          createdAt: z.string(),
+          user: z.optional(z.nullable(z.looseObject({ name: z.string() }))),
+        }),
+      ),
+    ),
+  ),
+});
 const issueSchema = z.looseObject({
-  data: z.looseObject({
-    issue: z.nullable(
+  data: z.looseObject({ issue: z.nullable(issueObject) }),
+});
+const connection = z.looseObject({
+  nodes: z.array(issueObject),
+  pageInfo: z.optional(
+    z.nullable(
       z.looseObject({
-        identifier: z.string(),
-        title: z.string(),
-        url: z.string(),
-        state: z.optional(z.nullable(z.looseObject({ name: z.string() }))),
-        assignee: z.optional(z.nullable(z.looseObject({ name: z.string() }))),
-        labels: z.optional(z.nullable(nodes(z.looseObject({ name: z.string() })))),
-        attachments: z.optional(
-          z.nullable(
-            nodes(z.looseObject({ url: z.string(), title: z.optional(z.nullable(z.string())) })),
-          ),
-        ),
-        comments: z.optional(
-          z.nullable(
-            nodes(
-              z.looseObject({
-                id: z.string(),
-                body: z.string(),
-                createdAt: z.string(),
-                user: z.optional(z.nullable(z.looseObject({ name: z.string() }))),
-              }),
-            ),
-          ),
-        ),
+        hasNextPage: z.boolean(),
+        endCursor: z.optional(z.nullable(z.string())),
       }),
     ),
-  }),
+  ),
 });
+const assignedSchema = z.looseObject({
+  data: z.looseObject({ viewer: z.looseObject({ assignedIssues: connection }) }),
+});
+const filteredSchema = z.looseObject({ data: z.looseObject({ issues: connection }) });
 const viewerSchema = z.looseObject({
   data: z.looseObject({
     viewer: z.looseObject({ name: z.string(), email: z.optional(z.nullable(z.string())) }),
@@ -160,8 +183,38 @@ export function linearHttpOptions(
   };
 }
 
+/** The ticket for an issue answer (comments as far as they were asked for). */
+function toTicket(issue: z.infer<typeof issueObject>): Ticket {
+  const labels = (issue.labels?.nodes ?? []).map((l) => l.name);
+  const attachmentUrls = (issue.attachments?.nodes ?? []).map((a) => a.url);
+  return {
+    key: issue.identifier,
+    title: issue.title,
+    status: issue.state?.name,
+    url: issue.url,
+    assignee: issue.assignee?.name,
+    labels,
+    // Attachments also hold pull requests and chat threads: only CRM links count as deals.
+    dealRefs: [
+      ...new Set([
+        ...dealRefsFromLabels(labels),
+        ...extractDealRefsFromText(attachmentUrls.join('\n')),
+      ]),
+    ],
+    comments: (issue.comments?.nodes ?? []).map((c) => ({
+      id: c.id,
+      author: c.user?.name ?? 'Linear',
+      created: c.createdAt,
+      text: c.body,
+    })),
+  };
+}
+
 /** A Linear tracker for keys like `ENG-42`. */
-export function linearTracker(http: HttpClient): TicketTracker {
+export function linearTracker(
+  http: HttpClient,
+  settings: Pick<LinearSettings, 'worklistQuery'> = {},
+): TicketTracker {
   return {
     kind: 'linear',
     label: 'Linear',
@@ -196,29 +249,36 @@ export function linearTracker(http: HttpClient): TicketTracker {
       if (!issue) {
         throw new ProviderError('notFound', `Linear: ${id} was not found.`, { provider: 'Linear' });
       }
-      const labels = (issue.labels?.nodes ?? []).map((l) => l.name);
-      const attachmentUrls = (issue.attachments?.nodes ?? []).map((a) => a.url);
-      return {
-        key: issue.identifier,
-        title: issue.title,
-        status: issue.state?.name,
-        url: issue.url,
-        assignee: issue.assignee?.name,
-        labels,
-        // Attachments also hold pull requests and chat threads: only CRM links count as deals.
-        dealRefs: [
-          ...new Set([
-            ...dealRefsFromLabels(labels),
-            ...extractDealRefsFromText(attachmentUrls.join('\n')),
-          ]),
-        ],
-        comments: (issue.comments?.nodes ?? []).map((c) => ({
-          id: c.id,
-          author: c.user?.name ?? 'Linear',
-          created: c.createdAt,
-          text: c.body,
-        })),
-      };
+      return toTicket(issue);
+    },
+    async listMine(options, signal) {
+      const max = worklistLimit(options.limit);
+      if (max === 0) return [];
+      const { root, filter, source } = worklistRequest(options.query, settings.worklistQuery);
+      const out: Ticket[] = [];
+      let after: string | undefined;
+      try {
+        while (out.length < max) {
+          const variables = { first: Math.min(WorklistPageSize, max - out.length), after, filter };
+          const body =
+            root === 'assigned'
+              ? { query: ASSIGNED_QUERY, variables, operationName: 'CustomerContextWorklist' }
+              : { query: FILTERED_QUERY, variables, operationName: 'CustomerContextWorklistFilter' };
+          // A query changes nothing: safe to retry and coalesce.
+          const req = { method: 'POST' as const, path: '', body, idempotent: true, signal };
+          const page =
+            root === 'assigned'
+              ? (await http.json(req, assignedSchema)).data.viewer.assignedIssues
+              : (await http.json(req, filteredSchema)).data.issues;
+          out.push(...page.nodes.map(toTicket));
+          const next = page.pageInfo?.hasNextPage ? page.pageInfo.endCursor : undefined;
+          if (!next || !page.nodes.length || next === after) break;
+          after = next;
+        }
+      } catch (e) {
+        throw refusedQuery(e, source);
+      }
+      return out.slice(0, max);
     },
     async whoAmI(signal?: AbortSignal): Promise<string> {
       const body = { query: VIEWER_QUERY, operationName: 'CustomerContextViewer' };

@@ -38,6 +38,44 @@ export interface InboxLine {
   answer?: string | { text: string; by?: string; at?: string };
 }
 
+/**
+ * A progress note in the inbox: `kind: "progress"` tells readers it is no question (it has no
+ * `question` and takes no answer). One line per (ticket, deal, milestone): `deals` holds one id.
+ */
+export interface ProgressInboxLine {
+  id: string;
+  createdAt: string;
+  kind: 'progress';
+  ticket: string;
+  title?: string;
+  deals: string[];
+  to: string[];
+  milestone: string;
+  /** The sentence for the salesperson, exactly as the preview showed it. */
+  note: string;
+  branch?: string;
+  repository?: string;
+  author: string;
+}
+
+/** A progress note read back from the inbox (this machine's or a teammate's). */
+export interface InboxProgress {
+  id: string;
+  ticket: string;
+  milestone: string;
+  deals: string[];
+  createdAt?: string;
+}
+
+const ProgressLine = z.looseObject({
+  id: z.string(),
+  kind: z.literal('progress'),
+  createdAt: z.optional(z.string()),
+  ticket: z.string(),
+  milestone: z.string(),
+  deals: z.optional(z.array(z.string())),
+});
+
 const Line = z.looseObject({
   id: z.string(),
   createdAt: z.optional(z.string()),
@@ -79,6 +117,25 @@ export function toInboxLine(q: Question): InboxLine {
   };
 }
 
+/** The inbox line for a progress item (`q.kind === 'progress'`): its note, never code. */
+export function toProgressInboxLine(q: Question): ProgressInboxLine {
+  const who = [q.author.name, q.author.email ? `<${q.author.email}>` : undefined].filter(Boolean).join(' ');
+  return {
+    id: q.id,
+    createdAt: q.createdAt,
+    kind: 'progress',
+    ticket: q.ticket.key,
+    title: q.ticket.title,
+    deals: q.deals.map((d) => d.id),
+    to: recipients(q.deals),
+    milestone: q.milestone ?? '',
+    note: q.text,
+    branch: q.branch,
+    repository: q.repository,
+    author: who || 'unknown',
+  };
+}
+
 const LockStaleMs = 10_000;
 const What = 'the local inbox';
 
@@ -113,7 +170,11 @@ async function withLock<T>(file: string, body: () => Promise<T>): Promise<T> {
  * the inbox must stay inside (default: the inbox's own folder). Throws SafeFileError for a link, a
  * non-regular file, a path outside `root` or an inbox over FileCaps.inbox; else the OS error.
  */
-export async function appendToInbox(file: string, line: InboxLine, root = path.dirname(file)): Promise<void> {
+export async function appendToInbox(
+  file: string,
+  line: InboxLine | ProgressInboxLine,
+  root = path.dirname(file),
+): Promise<void> {
   await ensureFolderInside(file, root);
   await withLock(file, async () => {
     // 0o644: the inbox sits in the repository and is read by people and tools, unlike the outbox.
@@ -136,15 +197,20 @@ export async function appendToInbox(file: string, line: InboxLine, root = path.d
 
 /**
  * Reads the inbox (a regular file inside `root`, default its own folder, at most FileCaps.inbox);
- * unreadable lines are counted, not fatal. A missing inbox is empty.
+ * unreadable lines are counted, not fatal. A missing inbox is empty. Questions are `entries`;
+ * progress lines (`kind: "progress"`) are `progress`, never questions.
  */
-export async function readInbox(file: string, root = path.dirname(file)): Promise<{ entries: InboxEntry[]; badLines: number[] }> {
+export async function readInbox(
+  file: string,
+  root = path.dirname(file),
+): Promise<{ entries: InboxEntry[]; badLines: number[]; progress: InboxProgress[] }> {
   const text = await readFileSafe(file, { root, maxBytes: FileCaps.inbox, what: What }).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return '';
     throw e;
   });
   const entries: InboxEntry[] = [];
   const badLines: number[] = [];
+  const progress: InboxProgress[] = [];
   text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((raw, i) => {
     if (!raw.trim()) return;
     let json: unknown;
@@ -152,6 +218,12 @@ export async function readInbox(file: string, root = path.dirname(file)): Promis
       json = JSON.parse(raw);
     } catch {
       return void badLines.push(i + 1);
+    }
+    if ((json as { kind?: unknown } | null)?.kind === 'progress') {
+      const p = ProgressLine.safeParse(json);
+      if (!p.success) return void badLines.push(i + 1);
+      const { id, ticket, milestone, deals, createdAt } = p.data;
+      return void progress.push({ id, ticket, milestone, deals: deals ?? [], createdAt });
     }
     const parsed = Line.safeParse(json);
     if (!parsed.success) return void badLines.push(i + 1);
@@ -162,7 +234,7 @@ export async function readInbox(file: string, root = path.dirname(file)): Promis
         : l.answer;
     entries.push({ id: l.id, ticket: l.ticket, question: l.question, createdAt: l.createdAt, author: l.author, answer });
   });
-  return { entries, badLines };
+  return { entries, badLines, progress };
 }
 
 /** Where a question's inbox is, and the folder it must stay in. */
@@ -222,6 +294,34 @@ export function localInboxSender(targetOf: (q: Question) => InboxTarget = inboxT
     answer: async (q) => {
       const a = (await entries(q)).find((e) => e.id === q.id)?.answer;
       return a ? { text: a.text, by: a.by, at: a.at ?? new Date().toISOString() } : undefined;
+    },
+  };
+}
+
+/**
+ * The `crm` route of progress items when the CRM is the data file: appends one `progress` line per
+ * item to the inbox (idempotent by id) and finds it again for reconciliation. Nothing is read back.
+ */
+export function progressInboxSender(targetOf: (q: Question) => InboxTarget = inboxTargetOf): RouteSender {
+  return {
+    send: async (q) => {
+      const { file, root } = targetOf(q);
+      try {
+        await appendToInbox(file, toProgressInboxLine(q), root);
+      } catch (e) {
+        throw inboxError(e, file, 'write');
+      }
+      return { remoteId: q.id };
+    },
+    reconcile: async (q) => {
+      const { file, root } = targetOf(q);
+      let progress: InboxProgress[];
+      try {
+        progress = (await readInbox(file, root)).progress;
+      } catch (e) {
+        throw inboxError(e, file, 'read');
+      }
+      return progress.some((p) => p.id === q.id) ? { remoteId: q.id } : undefined;
     },
   };
 }

@@ -3,7 +3,7 @@ import { type DataFile, type DataFileSource } from '../../dataFile';
 import { ProviderError } from '../../errors';
 import type { Deal, SalesOwner, Ticket } from '../../model';
 import { summarizeProblems } from '../../validation';
-import type { Crm, TicketTracker } from '../types';
+import type { Crm, TicketDeals, TicketTracker } from '../types';
 function own<T>(record: Record<string, T> | undefined, key: string): T | undefined {
   return record && Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
 }
@@ -54,6 +54,20 @@ async function load(source: DataFileSource, file: string): Promise<DataFile> {
   return result.data;
 }
 
+/** A data file ticket entry as the domain type (the file holds no comments). */
+function toTicket(key: string, t: DataFile['tickets'][string]): Ticket {
+  return {
+    key,
+    title: t.title,
+    status: t.status,
+    url: t.url,
+    assignee: t.assignee,
+    labels: t.labels ?? [],
+    dealRefs: t.deals ?? [],
+    comments: [],
+  };
+}
+
 /** Tickets from the data file. */
 export function localTracker(source: DataFileSource, file: string): TicketTracker {
   return {
@@ -65,19 +79,41 @@ export function localTracker(source: DataFileSource, file: string): TicketTracke
       if (!found) {
         throw new ProviderError('notFound', `Ticket ${key} is not in the data file ${file}.`, { provider: 'data file' });
       }
-      const [realKey, t] = found;
-      return {
-        key: realKey,
-        title: t.title,
-        status: t.status,
-        url: t.url,
-        assignee: t.assignee,
-        labels: t.labels ?? [],
-        dealRefs: t.deals ?? [],
-        comments: [],
-      } satisfies Ticket;
+      return toTicket(found[0], found[1]);
+    },
+    // The file has no notion of "me": every ticket it holds is the worklist, in file order.
+    async listMine({ limit }) {
+      const data = await load(source, file);
+      return Object.entries(data.tickets).slice(0, Math.max(0, limit)).map(([key, t]) => toTicket(key, t));
     },
   };
+}
+
+/** Deal ids by upper-case ticket key, from the deals' own `tickets` lists. */
+function dealsByTicket(data: DataFile): Map<string, string[]> {
+  const index = new Map<string, string[]>();
+  for (const [id, d] of Object.entries(data.deals)) {
+    for (const k of d.tickets ?? []) {
+      const upper = k.toUpperCase();
+      const ids = index.get(upper);
+      if (ids) ids.push(id);
+      else index.set(upper, [id]);
+    }
+  }
+  return index;
+}
+
+/** A ticket's deals: those it lists, then those naming it, without duplicates. */
+function dealsOf(data: DataFile, ticket: Ticket, index: Map<string, string[]>): TicketDeals {
+  const ids = new Set([...ticket.dealRefs, ...(index.get(ticket.key.toUpperCase()) ?? [])]);
+  const deals: Deal[] = [];
+  const warnings: string[] = [];
+  for (const id of ids) {
+    const deal = toDeal(data, id);
+    if (deal) deals.push(deal);
+    else warnings.push(`Deal ${id} (linked from ${ticket.key}) is not in the data file.`);
+  }
+  return { deals, warnings };
 }
 
 /** Deals from the data file: those the ticket lists, plus those whose `tickets` names it. */
@@ -87,19 +123,13 @@ export function localCrm(source: DataFileSource, file: string): Crm {
     label: 'data file',
     async dealsForTicket(ticket) {
       const data = await load(source, file);
-      const ids = new Set(ticket.dealRefs);
-      const upper = ticket.key.toUpperCase();
-      for (const [id, d] of Object.entries(data.deals)) {
-        if (d.tickets?.some((k) => k.toUpperCase() === upper)) ids.add(id);
-      }
-      const deals: Deal[] = [];
-      const warnings: string[] = [];
-      for (const id of ids) {
-        const deal = toDeal(data, id);
-        if (deal) deals.push(deal);
-        else warnings.push(`Deal ${id} (linked from ${ticket.key}) is not in the data file.`);
-      }
-      return { deals, warnings };
+      return dealsOf(data, ticket, dealsByTicket(data));
+    },
+    // One read and one index of the file for the whole list.
+    async dealsForTickets(tickets) {
+      const data = await load(source, file);
+      const index = dealsByTicket(data);
+      return new Map(tickets.map((t) => [t.key, dealsOf(data, t, index)]));
     },
   };
 }

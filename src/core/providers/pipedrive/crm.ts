@@ -5,7 +5,7 @@ import * as z from 'zod/mini';
 import { ProviderError, isProviderError } from '../../errors';
 import { readToken, type HttpClient, type ProviderHttpOptions, type TokenSource } from '../../http';
 import type { Deal, SalesOwner, Ticket } from '../../model';
-import type { Crm } from '../types';
+import type { Crm, TicketDeals } from '../types';
 import { LookupCache, cacheOnce, chunks, mapLimit } from '../../collections';
 
 const PROVIDER = 'Pipedrive';
@@ -203,10 +203,11 @@ export function pipedriveCrm(http: HttpClient, options: PipedriveOptions = {}): 
 
   async function owners(
     ids: string[],
+    listAbove: number,
     pendingMe?: Promise<unknown>,
   ): Promise<Map<string, SalesOwner>> {
     await pendingMe?.catch(() => undefined);
-    if (ids.filter((id) => !users.has(id)).length > USER_LIST_THRESHOLD) {
+    if (ids.filter((id) => !users.has(id)).length > listAbove) {
       const list = await http.json({ path: '/api/v1/users' }, UserList);
       for (const u of list.data ?? []) users.set(u.id, ownerFrom(u));
     }
@@ -275,10 +276,7 @@ export function pipedriveCrm(http: HttpClient, options: PipedriveOptions = {}): 
     return out;
   }
 
-  async function dealsForTicket(
-    ticket: Ticket,
-    signal?: AbortSignal,
-  ): Promise<{ deals: Deal[]; warnings: string[] }> {
+  function checkField(): void {
     if (ticketField && !/^[A-Za-z0-9_]{1,64}$/.test(ticketField)) {
       throw new ProviderError(
         'notConfigured',
@@ -287,6 +285,10 @@ export function pipedriveCrm(http: HttpClient, options: PipedriveOptions = {}): 
         { provider: PROVIDER, where: SETTING },
       );
     }
+  }
+
+  /** A ticket's deal ids, the company subdomain of its first deal link, and bad-ref warnings. */
+  function refsOf(ticket: Ticket): { refIds: string[]; warnings: string[]; domain?: string } {
     const warnings: string[] = [];
     const refIds: string[] = [];
     let domain = validDomain(options.companyDomain);
@@ -299,14 +301,21 @@ export function pipedriveCrm(http: HttpClient, options: PipedriveOptions = {}): 
       domain ??= parsed.company;
       if (!refIds.includes(parsed.id)) refIds.push(parsed.id);
     }
+    return { refIds, warnings, domain };
+  }
 
-    const stagesP = stageNames();
-    const meP = domain ? undefined : currentUser();
-    // Searching first lets one ids list fetch referenced and found deals together.
-    const found = ticketField ? await search(ticket.key, signal) : [];
-    const key = ticket.key.toLowerCase();
-    const wanted = [...refIds, ...found.filter((id) => !refIds.includes(id))];
-    const deals = wanted.length ? await dealsById(wanted, signal) : new Map<string, PdDeal>();
+  /**
+   * The ticket's deals among those read: referenced ones that exist, then found ones whose ticket
+   * field holds the key (search also matches the key in other custom fields). Warns of the
+   * referenced deals that were not found.
+   */
+  function kept(
+    ticket: Ticket,
+    refIds: string[],
+    found: string[],
+    deals: Map<string, PdDeal>,
+    warnings: string[],
+  ): PdDeal[] {
     for (const id of refIds) {
       if (!deals.has(id)) {
         warnings.push(
@@ -315,22 +324,40 @@ export function pipedriveCrm(http: HttpClient, options: PipedriveOptions = {}): 
         );
       }
     }
-    // Search also matches the key in other custom fields; keep deals whose ticket field holds it.
-    const kept = wanted.filter((id) => {
-      const d = deals.get(id);
-      if (!d) return false;
-      if (refIds.includes(id) || !d.custom_fields || !(ticketField in d.custom_fields)) return true;
-      const v = d.custom_fields[ticketField];
-      return typeof v === 'string' && v.trim().toLowerCase() === key;
-    });
-    if (kept.length === 0) return { deals: [], warnings };
+    const key = ticket.key.toLowerCase();
+    const wanted = [...refIds, ...found.filter((id) => !refIds.includes(id))];
+    return wanted
+      .filter((id) => {
+        const d = deals.get(id);
+        if (!d) return false;
+        const fields = d.custom_fields;
+        if (refIds.includes(id) || !fields || !(ticketField in fields)) return true;
+        const v = fields[ticketField];
+        return typeof v === 'string' && v.trim().toLowerCase() === key;
+      })
+      .map((id) => deals.get(id) as PdDeal);
+  }
 
-    const list = kept.map((id) => deals.get(id) as PdDeal);
+  interface Lookups {
+    orgs: Map<string, string>;
+    ownerMap: Map<string, SalesOwner>;
+    stageMap: Map<string, string>;
+    user: User | undefined;
+  }
+
+  /** Organisations, owners, stages and (when a link needs it) the company domain of `list`. */
+  async function lookups(
+    list: PdDeal[],
+    stagesP: Promise<Map<string, string>>,
+    meP: Promise<User | undefined> | undefined,
+    userListAbove: number,
+    signal?: AbortSignal,
+  ): Promise<Lookups> {
     const orgIds = [...new Set(list.map((d) => d.org_id).filter((v): v is string => !!v))];
     const ownerIds = [...new Set(list.map((d) => d.owner_id).filter((v): v is string => !!v))];
     const [orgs, ownerMap, stageMap, user] = await Promise.all([
       orgIds.length ? orgNames(orgIds, signal) : new Map<string, string>(),
-      owners(ownerIds, meP),
+      owners(ownerIds, userListAbove, meP),
       stagesP,
       meP?.catch((e: unknown) => {
         // The link is a nicety: without the domain the deal still shows.
@@ -338,34 +365,90 @@ export function pipedriveCrm(http: HttpClient, options: PipedriveOptions = {}): 
         throw e;
       }),
     ]);
-    domain ??= validDomain(user?.company_domain);
+    return { orgs, ownerMap, stageMap, user };
+  }
 
-    const result = list.map((d): Deal => {
-      const deal: Deal = {
-        id: d.id,
-        customer:
-          (d.org_id ? orgs.get(d.org_id) : undefined) ?? (d.title?.trim() || `Deal ${d.id}`),
-      };
-      if (typeof d.value === 'number' && Number.isFinite(d.value)) deal.amount = d.value;
-      if (d.currency && /^[A-Za-z]{3}$/.test(d.currency)) deal.currency = d.currency.toUpperCase();
-      const stage = d.stage_id ? stageMap.get(d.stage_id) : undefined;
-      if (stage) deal.stage = stage;
-      const date =
-        d.expected_close_date ??
-        (d.status === 'won' || d.status === 'lost' ? d.close_time : undefined);
-      if (date && /^\d{4}-\d{2}-\d{2}/.test(date)) deal.closeDate = date.slice(0, 10);
-      const owner = d.owner_id ? ownerMap.get(d.owner_id) : undefined;
-      if (owner) deal.owner = { ...owner };
-      if (domain) deal.url = `https://${domain}.pipedrive.com/deal/${encodeURIComponent(d.id)}`;
-      return deal;
+  function toDeal(d: PdDeal, l: Lookups, domain: string | undefined): Deal {
+    const deal: Deal = {
+      id: d.id,
+      customer:
+        (d.org_id ? l.orgs.get(d.org_id) : undefined) ?? (d.title?.trim() || `Deal ${d.id}`),
+    };
+    if (typeof d.value === 'number' && Number.isFinite(d.value)) deal.amount = d.value;
+    if (d.currency && /^[A-Za-z]{3}$/.test(d.currency)) deal.currency = d.currency.toUpperCase();
+    const stage = d.stage_id ? l.stageMap.get(d.stage_id) : undefined;
+    if (stage) deal.stage = stage;
+    const date =
+      d.expected_close_date ??
+      (d.status === 'won' || d.status === 'lost' ? d.close_time : undefined);
+    if (date && /^\d{4}-\d{2}-\d{2}/.test(date)) deal.closeDate = date.slice(0, 10);
+    const owner = d.owner_id ? l.ownerMap.get(d.owner_id) : undefined;
+    if (owner) deal.owner = { ...owner };
+    if (domain) deal.url = `https://${domain}.pipedrive.com/deal/${encodeURIComponent(d.id)}`;
+    return deal;
+  }
+
+  async function dealsForTicket(ticket: Ticket, signal?: AbortSignal): Promise<TicketDeals> {
+    checkField();
+    const { refIds, warnings, domain } = refsOf(ticket);
+
+    const stagesP = stageNames();
+    const meP = domain ? undefined : currentUser();
+    // Searching first lets one ids list fetch referenced and found deals together.
+    const found = ticketField ? await search(ticket.key, signal) : [];
+    const wanted = [...refIds, ...found.filter((id) => !refIds.includes(id))];
+    const deals = wanted.length ? await dealsById(wanted, signal) : new Map<string, PdDeal>();
+    const list = kept(ticket, refIds, found, deals, warnings);
+    if (list.length === 0) return { deals: [], warnings };
+
+    const l = await lookups(list, stagesP, meP, USER_LIST_THRESHOLD, signal);
+    const linkDomain = domain ?? validDomain(l.user?.company_domain);
+    return { deals: list.map((d) => toDeal(d, l, linkDomain)), warnings };
+  }
+
+  /**
+   * `dealsForTicket` for many tickets. Pipedrive searches one term at a time (no `IN` on custom
+   * fields, and a deal list cannot filter by one), so the keys are searched with PARALLEL in
+   * flight; everything else is read once for the whole list: deals in lists of 100 ids,
+   * organisations likewise, users in one list.
+   */
+  async function dealsForTickets(
+    tickets: readonly Ticket[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, TicketDeals>> {
+    checkField();
+    const wanted = new Map<string, { ticket: Ticket } & ReturnType<typeof refsOf>>();
+    for (const t of tickets) if (!wanted.has(t.key)) wanted.set(t.key, { ticket: t, ...refsOf(t) });
+    const all = [...wanted.values()];
+
+    const stagesP = stageNames();
+    const meP = all.some((w) => !w.domain) ? currentUser() : undefined;
+    const keys = ticketField ? all.map((w) => w.ticket.key) : [];
+    const foundLists = await mapLimit(keys, PARALLEL, (k) => search(k, signal));
+    const found = new Map(keys.map((k, i) => [k, foundLists[i]]));
+    const ids = [...new Set(all.flatMap((w) => [...w.refIds, ...(found.get(w.ticket.key) ?? [])]))];
+    const deals = ids.length ? await dealsById(ids, signal) : new Map<string, PdDeal>();
+
+    const lists = all.map((w) =>
+      kept(w.ticket, w.refIds, found.get(w.ticket.key) ?? [], deals, w.warnings),
+    );
+    const union = [...new Map(lists.flat().map((d) => [d.id, d])).values()];
+    const l = union.length ? await lookups(union, stagesP, meP, 1, signal) : undefined;
+
+    const out = new Map<string, TicketDeals>();
+    all.forEach((w, i) => {
+      const linkDomain = w.domain ?? validDomain(l?.user?.company_domain);
+      const result = l ? lists[i].map((d) => toDeal(d, l, linkDomain)) : [];
+      out.set(w.ticket.key, { deals: result, warnings: w.warnings });
     });
-    return { deals: result, warnings };
+    return out;
   }
 
   return {
     kind: 'pipedrive',
     label: PROVIDER,
     dealsForTicket,
+    dealsForTickets,
     async whoAmI() {
       const u = await currentUser();
       if (!u) return PROVIDER;

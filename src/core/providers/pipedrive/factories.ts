@@ -3,6 +3,7 @@ import type { VendorContext, VendorFactories, VendorSettingsOf } from '../vendor
 import { pipedriveCrm, pipedriveHttpOptions } from './crm';
 import type { pipedrive } from './index';
 import { pipedriveActivitySender } from './activities';
+import { pipedriveProgressSender } from './progress';
 
 type Ctx = VendorContext<VendorSettingsOf<typeof pipedrive>>;
 const client = (ctx: Ctx) => ctx.client(pipedriveHttpOptions(ctx.settings.apiUrl, ctx.token(ctx.settings.apiUrl)));
@@ -11,4 +12,5 @@ const client = (ctx: Ctx) => ctx.client(pipedriveHttpOptions(ctx.settings.apiUrl
 export const pipedriveFactories: VendorFactories<VendorSettingsOf<typeof pipedrive>> = {
   crm: (ctx) => pipedriveCrm(client(ctx), { ticketField: ctx.settings.ticketField }),
   sender: (ctx) => pipedriveActivitySender(client(ctx)),
+  progress: (ctx) => pipedriveProgressSender(client(ctx)),
 };

@@ -2,6 +2,7 @@
 import type { VendorContext, VendorFactories, VendorSettingsOf } from '../vendor';
 import { salesforceCrm, salesforceHttpOptions } from './crm';
 import type { salesforce } from './index';
+import { salesforceProgressSender } from './progress';
 import { salesforceTaskSender } from './tasks';
 
 type Ctx = VendorContext<VendorSettingsOf<typeof salesforce>>;
@@ -11,4 +12,5 @@ const client = (ctx: Ctx) => ctx.client(salesforceHttpOptions(ctx.settings.insta
 export const salesforceFactories: VendorFactories<VendorSettingsOf<typeof salesforce>> = {
   crm: (ctx) => salesforceCrm(client(ctx), { ticketField: ctx.settings.ticketField }),
   sender: (ctx) => salesforceTaskSender(client(ctx)),
+  progress: (ctx) => salesforceProgressSender(client(ctx)),
 };

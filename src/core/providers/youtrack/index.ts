@@ -13,6 +13,8 @@ export const youtrack = defineVendor({
   settings: {
     baseUrl: setting(z.string(), '', 'machine'),
     dealField: setting(z.string(), ''),
+    // A YouTrack search query for the worklist; empty: for: me #Unresolved (see worklist.ts).
+    worklistQuery: setting(z.string(), ''),
   },
   credential: {
     kind: 'token',

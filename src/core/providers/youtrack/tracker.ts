@@ -1,6 +1,7 @@
 // YouTrack REST (`<base>/api`, permanent token as Bearer). One GET per ticket: YouTrack returns
 // only the attributes a request names in `fields` (plus `$type` on every object), so the issue, its
-// custom fields, tags and comments come back in one answer shaped by IssueFields.
+// custom fields, tags and comments come back in one answer shaped by IssueFields. The worklist is
+// one search page (`GET /api/issues?query=…`, worklist.ts).
 import * as z from 'zod/mini';
 import { ProviderError, isProviderError, type ProviderErrorKind } from '../../errors';
 import {
@@ -13,6 +14,13 @@ import {
 import type { Ticket, TicketComment } from '../../model';
 import { dealRefsFromLabels, extractDealRefs, extractDealRefsFromText } from '../dealRefs';
 import type { TicketTracker } from '../types';
+import {
+  WorklistFields,
+  WorklistPageSize,
+  refusedQuery,
+  worklistLimit,
+  worklistQuery,
+} from './worklist';
 
 /** The YouTrack settings the tracker and its HTTP options need. */
 export interface YouTrackSettings {
@@ -20,6 +28,8 @@ export interface YouTrackSettings {
   baseUrl: string;
   /** Name of the issue custom field holding CRM deal ids or URLs; empty: tags and links only. */
   dealField?: string;
+  /** A YouTrack search query for the worklist instead of "my unresolved issues" (worklist.ts). */
+  worklistQuery?: string;
 }
 
 /** The label in every message. */
@@ -77,6 +87,7 @@ const issueSchema = z.looseObject({
   tags: z.optional(z.nullable(z.array(z.looseObject({ name: z.string() })))),
   comments: z.optional(z.nullable(z.array(comment))),
 });
+const issuesSchema = z.array(issueSchema);
 const meSchema = z.looseObject({ login: z.string(), fullName: z.optional(z.nullable(z.string())) });
 
 /** An issue as the tracker reads it (after validation). */
@@ -288,6 +299,31 @@ export function youtrackTracker(http: HttpClient, settings: YouTrackSettings): T
         throw e;
       }
       return youtrackTicket(issue, settings);
+    },
+    async listMine(options, signal) {
+      const max = worklistLimit(options.limit);
+      if (max === 0) return [];
+      const { query, source } = worklistQuery(options.query, settings.worklistQuery);
+      const out: YouTrackIssue[] = [];
+      try {
+        while (out.length < max) {
+          const top = Math.min(WorklistPageSize, max - out.length);
+          const page = await http.json(
+            {
+              path: '/api/issues',
+              query: { query, fields: WorklistFields, $top: top, $skip: out.length },
+              signal,
+            },
+            issuesSchema,
+          );
+          out.push(...page);
+          // No total: a short page is the last one.
+          if (page.length < top) break;
+        }
+      } catch (e) {
+        throw refusedQuery(e, source);
+      }
+      return out.slice(0, max).map((issue) => youtrackTicket(issue, settings));
     },
     async whoAmI(signal?: AbortSignal): Promise<string> {
       const me = await http.json(

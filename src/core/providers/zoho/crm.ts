@@ -8,7 +8,7 @@ import { ProviderError, isProviderError } from '../../errors';
 import type { HttpClient, HttpResponse, ProviderHttpOptions } from '../../http';
 import type { Deal, SalesOwner, Ticket } from '../../model';
 import { summarizeProblems, validationProblems } from '../../validation';
-import type { Crm } from '../types';
+import type { Crm, TicketDeals } from '../types';
 import { PROVIDER, zohoCode } from './auth';
 import { crmWebOrigin } from './dataCentres';
 import { zoho } from './index';
@@ -20,6 +20,10 @@ const IDS_PER_REQUEST = 100;
 /** Zoho's largest page. */
 const PER_PAGE = 200;
 const MAX_SEARCH_PAGES = 5;
+/** Conditions OR'd in one search: Zoho takes at most 10 criteria in a search. */
+const CRITERIA_PER_SEARCH = 10;
+/** Pages one batch search reads: Zoho's search answers 2,000 records at most. */
+const MAX_BATCH_SEARCH_PAGES = 10;
 const PARALLEL = 4;
 const TICKET_SETTING = 'customerContext.zoho.ticketField';
 /** The Deals fields a lookup reads (the ticket field is added when set). */
@@ -320,11 +324,15 @@ export function zohoCrm(http: HttpClient, options: ZohoOptions = {}): Crm {
     return found;
   }
 
-  async function searchByKey(key: string, signal?: AbortSignal): Promise<ZohoDeal[]> {
+  /** Deals matching `criteria`, up to `maxPages` pages of 200. */
+  async function search(
+    criteria: string,
+    maxPages: number,
+    signal?: AbortSignal,
+  ): Promise<ZohoDeal[]> {
     const out: ZohoDeal[] = [];
     const path = `${ZohoApi}/Deals/search`;
-    const criteria = `(${ticketField}:equals:${criteriaValue(key)})`;
-    for (let page = 1; page <= MAX_SEARCH_PAGES; page++) {
+    for (let page = 1; page <= maxPages; page++) {
       let result: Awaited<ReturnType<typeof readPage>>;
       try {
         result = await readPage(path, { criteria, fields, per_page: PER_PAGE, page }, path, signal);
@@ -347,6 +355,26 @@ export function zohoCrm(http: HttpClient, options: ZohoOptions = {}): Crm {
     return out;
   }
 
+  const condition = (key: string) => `(${ticketField}:equals:${criteriaValue(key)})`;
+
+  function searchByKey(key: string, signal?: AbortSignal): Promise<ZohoDeal[]> {
+    return search(condition(key), MAX_SEARCH_PAGES, signal);
+  }
+
+  /**
+   * Deals whose ticket field holds any of `keys`: CRITERIA_PER_SEARCH keys OR'd in a search,
+   * PARALLEL searches in flight.
+   */
+  async function searchMany(keys: string[], signal?: AbortSignal): Promise<ZohoDeal[]> {
+    const lists = await mapLimit(chunks(keys, CRITERIA_PER_SEARCH), PARALLEL, (chunk) => {
+      const criteria =
+        chunk.length === 1 ? condition(chunk[0]) : `(${chunk.map(condition).join('or')})`;
+      const pages = Math.min(MAX_BATCH_SEARCH_PAGES, MAX_SEARCH_PAGES * chunk.length);
+      return search(criteria, pages, signal);
+    });
+    return lists.flat();
+  }
+
   function dealUrl(id: string, info: Org | undefined): string | undefined {
     if (!web) return undefined;
     const domain = str(info?.domain_name);
@@ -354,18 +382,7 @@ export function zohoCrm(http: HttpClient, options: ZohoOptions = {}): Crm {
     return `${web}/crm/${orgPart}tab/Potentials/${id}`;
   }
 
-  async function dealsForTicket(
-    ticket: Ticket,
-    signal?: AbortSignal,
-  ): Promise<{ deals: Deal[]; warnings: string[] }> {
-    const warnings: string[] = [];
-    const refIds: string[] = [];
-    for (const ref of ticket.dealRefs) {
-      const id = zohoDealId(ref);
-      if (id === undefined) {
-        warnings.push(`${PROVIDER}: "${ref}" is not a Zoho CRM deal id or link; ignored.`);
-      } else if (!refIds.includes(id)) refIds.push(id);
-    }
+  function checkField(): void {
     if (ticketField && !/^[A-Za-z][A-Za-z0-9_]{0,99}$/.test(ticketField)) {
       throw new ProviderError(
         'notConfigured',
@@ -374,37 +391,43 @@ export function zohoCrm(http: HttpClient, options: ZohoOptions = {}): Crm {
         { provider: PROVIDER, where: TICKET_SETTING },
       );
     }
+  }
 
-    // One round: the named deals, the search, and the cached organisation, all at once.
-    const orgP = orgInfo();
-    // Settled here so that a failing lookup never leaves this promise rejected and unawaited.
-    orgP.catch(() => undefined);
-    const [named, found] = await Promise.all([
-      refIds.length ? byIds(refIds, signal) : new Map<string, ZohoDeal>(),
-      ticketField ? searchByKey(ticket.key, signal) : [],
-    ]);
-    const deals = new Map<string, ZohoDeal>();
-    for (const id of refIds) {
-      const d = named.get(id);
-      if (d) deals.set(id, d);
-      else
-        warnings.push(
-          `${PROVIDER}: deal ${id} named by ${ticket.key} was not found ` +
-            '(deleted, or not visible to this token).',
-        );
+  /** The deal ids a ticket names, and a warning for each reference that is not one. */
+  function refsOf(ticket: Ticket): { refIds: string[]; warnings: string[] } {
+    const warnings: string[] = [];
+    const refIds: string[] = [];
+    for (const ref of ticket.dealRefs) {
+      const id = zohoDealId(ref);
+      if (id === undefined) {
+        warnings.push(`${PROVIDER}: "${ref}" is not a Zoho CRM deal id or link; ignored.`);
+      } else if (!refIds.includes(id)) refIds.push(id);
     }
-    for (const d of found) if (!deals.has(d.id)) deals.set(d.id, d);
-    if (deals.size === 0) return { deals: [], warnings };
+    return { refIds, warnings };
+  }
 
-    // Owners whose lookup came without an e-mail: one cached users lookup each.
-    const missing = [
-      ...new Set(
-        [...deals.values()]
-          .filter((d) => d.Owner?.id && !str(d.Owner.email))
-          .map((d) => d.Owner!.id as string),
-      ),
-    ];
+  const notFound = (id: string, key: string) =>
+    `${PROVIDER}: deal ${id} named by ${key} was not found ` +
+    '(deleted, or not visible to this token).';
+
+  /** `deals` as Deals, and the warnings a ticket with some of them gets. */
+  interface Built {
+    deals: Map<string, Deal>;
+    warningsFor(ids: readonly string[]): string[];
+  }
+
+  /** Owners without an e-mail (one cached users lookup each), the org's currency, links. */
+  async function build(
+    deals: Map<string, ZohoDeal>,
+    orgP: Promise<Org | 'forbidden' | undefined>,
+  ): Promise<Built> {
+    const lookedUp = (d: ZohoDeal | undefined) =>
+      d?.Owner?.id && !str(d.Owner.email) ? d.Owner.id : undefined;
+    const missing = [...new Set([...deals.values()].map(lookedUp))].filter(
+      (id): id is string => id !== undefined,
+    );
     const owners = new Map<string, SalesOwner>();
+    let usersForbidden = false;
     try {
       const resolved = await mapLimit(missing, PARALLEL, userById);
       missing.forEach((id, i) => {
@@ -413,16 +436,13 @@ export function zohoCrm(http: HttpClient, options: ZohoOptions = {}): Crm {
       });
     } catch (e) {
       if (!isProviderError(e, 'forbidden')) throw e;
-      warnings.push(
-        `${PROVIDER}: the token may not read users (scope ZohoCRM.users.READ), ` +
-          "so owners' e-mails are not shown.",
-      );
+      usersForbidden = true;
     }
     const orgResult = await orgP;
     const info = orgResult === 'forbidden' ? undefined : orgResult;
 
-    const result: Deal[] = [];
-    let currencyUnknown = false;
+    const result = new Map<string, Deal>();
+    const noCurrency = new Set<string>();
     for (const [id, d] of deals) {
       const account = typeof d.Account_Name === 'string' ? d.Account_Name : d.Account_Name?.name;
       const deal: Deal = { id, customer: str(account) ?? str(d.Deal_Name) ?? `Deal ${id}` };
@@ -431,7 +451,7 @@ export function zohoCrm(http: HttpClient, options: ZohoOptions = {}): Crm {
       const currency =
         currencyOf(d.Currency) ?? currencyOf(info?.iso_code) ?? currencyOf(info?.currency);
       if (currency) deal.currency = currency;
-      else if (amount !== undefined) currencyUnknown = true;
+      else if (amount !== undefined) noCurrency.add(id);
       const stage = str(d.Stage);
       if (stage) deal.stage = stage;
       const close = str(d.Closing_Date);
@@ -448,21 +468,130 @@ export function zohoCrm(http: HttpClient, options: ZohoOptions = {}): Crm {
       }
       const url = dealUrl(id, info);
       if (url) deal.url = url;
-      result.push(deal);
+      result.set(id, deal);
     }
-    if (currencyUnknown && orgResult === 'forbidden') {
-      warnings.push(
-        `${PROVIDER}: the token may not read the organisation (scope ZohoCRM.org.READ), ` +
-          'so amounts without a currency show none.',
-      );
+    return {
+      deals: result,
+      warningsFor(ids) {
+        const warnings: string[] = [];
+        if (usersForbidden && ids.some((id) => lookedUp(deals.get(id)))) {
+          warnings.push(
+            `${PROVIDER}: the token may not read users (scope ZohoCRM.users.READ), ` +
+              "so owners' e-mails are not shown.",
+          );
+        }
+        if (orgResult === 'forbidden' && ids.some((id) => noCurrency.has(id))) {
+          warnings.push(
+            `${PROVIDER}: the token may not read the organisation (scope ZohoCRM.org.READ), ` +
+              'so amounts without a currency show none.',
+          );
+        }
+        return warnings;
+      },
+    };
+  }
+
+  /** A ticket's deals from what `build` made, each a copy of its own. */
+  function assemble(ids: readonly string[], built: Built, warnings: string[]): TicketDeals {
+    const deals = ids.map((id) => {
+      const d = built.deals.get(id) as Deal;
+      return d.owner ? { ...d, owner: { ...d.owner } } : { ...d };
+    });
+    return { deals, warnings: [...warnings, ...built.warningsFor(ids)] };
+  }
+
+  /** The organisation, started alongside the first reads; a failure is settled here. */
+  function startOrg(): Promise<Org | 'forbidden' | undefined> {
+    const orgP = orgInfo();
+    orgP.catch(() => undefined);
+    return orgP;
+  }
+
+  async function dealsForTicket(ticket: Ticket, signal?: AbortSignal): Promise<TicketDeals> {
+    const { refIds, warnings } = refsOf(ticket);
+    checkField();
+
+    // One round: the named deals, the search, and the cached organisation, all at once.
+    const orgP = startOrg();
+    const [named, found] = await Promise.all([
+      refIds.length ? byIds(refIds, signal) : new Map<string, ZohoDeal>(),
+      ticketField ? searchByKey(ticket.key, signal) : [],
+    ]);
+    const deals = new Map<string, ZohoDeal>();
+    for (const id of refIds) {
+      const d = named.get(id);
+      if (d) deals.set(id, d);
+      else warnings.push(notFound(id, ticket.key));
     }
-    return { deals: result, warnings };
+    for (const d of found) if (!deals.has(d.id)) deals.set(d.id, d);
+    if (deals.size === 0) return { deals: [], warnings };
+    return assemble([...deals.keys()], await build(deals, orgP), warnings);
+  }
+
+  /**
+   * `dealsForTicket` for many tickets: the keys OR'd CRITERIA_PER_SEARCH to a search (Zoho takes
+   * at most 10 conditions in one criteria), the named deals 100 ids a request, and owners and
+   * the organisation once for all of them.
+   */
+  async function dealsForTickets(
+    tickets: readonly Ticket[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, TicketDeals>> {
+    checkField();
+    const wanted = new Map<string, { ticket: Ticket; refIds: string[]; warnings: string[] }>();
+    for (const t of tickets) if (!wanted.has(t.key)) wanted.set(t.key, { ticket: t, ...refsOf(t) });
+    const all = [...wanted.values()];
+    const refIds = [...new Set(all.flatMap((w) => w.refIds))];
+    const keys = ticketField ? all.map((w) => w.ticket.key) : [];
+
+    const orgP = keys.length || refIds.length ? startOrg() : undefined;
+    const [named, found] = await Promise.all([
+      refIds.length ? byIds(refIds, signal) : new Map<string, ZohoDeal>(),
+      keys.length ? searchMany(keys, signal) : [],
+    ]);
+    // Zoho compares the criteria without regard to case; so does this.
+    const byKey = new Map<string, ZohoDeal[]>();
+    for (const d of found) {
+      const k = str((d as Record<string, unknown>)[ticketField])?.toLowerCase();
+      if (k !== undefined && !(byKey.get(k) ?? []).some((x) => x.id === d.id)) {
+        byKey.set(k, [...(byKey.get(k) ?? []), d]);
+      }
+    }
+
+    const idsOf = new Map<string, string[]>();
+    const union = new Map<string, ZohoDeal>();
+    for (const w of all) {
+      const ids: string[] = [];
+      for (const id of w.refIds) {
+        const d = named.get(id);
+        if (d) {
+          ids.push(id);
+          union.set(id, d);
+        } else w.warnings.push(notFound(id, w.ticket.key));
+      }
+      for (const d of byKey.get(w.ticket.key.toLowerCase()) ?? []) {
+        if (ids.includes(d.id)) continue;
+        ids.push(d.id);
+        if (!union.has(d.id)) union.set(d.id, d);
+      }
+      idsOf.set(w.ticket.key, ids);
+    }
+    const built = union.size && orgP ? await build(union, orgP) : undefined;
+
+    const out = new Map<string, TicketDeals>();
+    for (const w of all) {
+      const ids = idsOf.get(w.ticket.key) ?? [];
+      const result = ids.length && built ? assemble(ids, built, w.warnings) : undefined;
+      out.set(w.ticket.key, result ?? { deals: [], warnings: w.warnings });
+    }
+    return out;
   }
 
   return {
     kind: zoho.id,
     label: PROVIDER,
     dealsForTicket,
+    dealsForTickets,
     async whoAmI(signal?: AbortSignal) {
       const res = await http.json(
         { path: `${ZohoApi}/users`, query: { type: 'CurrentUser' }, signal },

@@ -14,6 +14,7 @@ import {
 import { zohoCrm, zohoHttpOptions } from './crm';
 import type { zoho } from './index';
 import { zohoNoteSender } from './notes';
+import { zohoProgressSender } from './progress';
 
 type Settings = VendorSettingsOf<typeof zoho>;
 type Ctx = VendorContext<Settings>;
@@ -58,4 +59,5 @@ export const zohoFactories: VendorFactories<Settings> = {
       apiUrl: ctx.settings.apiUrl,
     }),
   sender: (ctx) => zohoNoteSender(zohoClient(ctx)),
+  progress: (ctx) => zohoProgressSender(zohoClient(ctx)),
 };

@@ -39,7 +39,7 @@ export function milestoneRank(m: Milestone): number {
 
 // ---- the note ---------------------------------------------------------------------------------------
 
-/** Longest title a note quotes; a longer one is cut with "…". */
+/** Longest title a note quotes (UTF-16 units); a longer one is cut with "…". */
 export const MaxNoteTitle = 100;
 /** Longest note without a link: the key, the cut title and the longest milestone sentence fit. */
 export const MaxNoteLength = 240;
@@ -58,7 +58,7 @@ const MaxScan = 4_000;
  * Data text as a plain sentence part: letters, digits, marks, spaces and NotePunctuation only — no
  * code syntax (backticks, braces, brackets, angle brackets, `$`, `=`, `;`, `:`, `@`, `\`, `|`, `*`,
  * `_`, `~`, `^`), no line breaks, controls, bidi or zero-width characters — whitespace collapsed,
- * cut at `max` code points with "…". One pass over at most the first MaxScan code units, so a 64 KB
+ * cut at `max` UTF-16 units (never inside a character) with "…". One pass over at most the first MaxScan code units, so a 64 KB
  * title costs what its first few thousand characters cost.
  */
 export function noteText(raw: string, max = MaxNoteTitle): string {
@@ -72,14 +72,15 @@ export function noteText(raw: string, max = MaxNoteTitle): string {
       if (!FormatChar.test(ch)) space = taken > 0;
       continue;
     }
-    if (taken + (space ? 1 : 0) >= max) return `${out.trimEnd()}…`;
+    // Counted in UTF-16 units, as String#length counts: the note's bound holds for any script.
+    if (taken + (space ? 1 : 0) + ch.length > max) return `${out.trimEnd()}…`;
     if (space) {
       out += ' ';
       taken++;
       space = false;
     }
     out += ch;
-    taken++;
+    taken += ch.length;
   }
   return out;
 }
@@ -335,6 +336,61 @@ export interface RepoGit {
   tagsContaining(commit: string): Promise<RefFact[]>;
   /** The branch `origin/HEAD` points at, when the clone recorded it. */
   originHead(): Promise<string | undefined>;
+}
+
+/** The part of the Git extension's Repository (API version 1) the detector reads. */
+export interface GitApiRepo {
+  readonly state: {
+    readonly HEAD?: { name?: string; commit?: string; upstream?: unknown; ahead?: number };
+    /** Filled by hosts before getRefs (deprecated, empty in recent VS Code). */
+    readonly refs?: ReadonlyArray<GitApiRef>;
+  };
+  getMergeBase?(ref1: string, ref2: string): Promise<string | undefined>;
+  getRefs?(query: { pattern?: string; contains?: string }): Promise<GitApiRef[]>;
+}
+
+/** A ref as the Git extension lists it; `type` 0 local branch, 1 remote-tracking branch, 2 tag. */
+export interface GitApiRef {
+  readonly type: number;
+  readonly name?: string;
+  readonly commit?: string;
+  readonly remote?: string;
+}
+
+/**
+ * The detector's view of a repository through the Git extension's API: refs by fixed patterns
+ * (`refs/heads`, `refs/remotes`, `refs/tags`), merge-base and `--contains` with commit ids only, so
+ * no git process ever receives a branch or tag name from the repository.
+ */
+export function gitExtensionRepo(repo: GitApiRepo, originHead: () => Promise<string | undefined>): RepoGit {
+  const refs = async (pattern: string, contains?: string): Promise<readonly GitApiRef[]> => {
+    if (typeof repo.getRefs === 'function') return repo.getRefs(contains ? { pattern, contains } : { pattern });
+    // Hosts before getRefs listed every ref in the state.
+    const type = pattern === 'refs/heads' ? 0 : pattern === 'refs/remotes' ? 1 : 2;
+    return (repo.state.refs ?? []).filter((r) => r.type === type);
+  };
+  return {
+    head: () => {
+      const h = repo.state.HEAD;
+      return h ? { name: h.name, commit: h.commit, upstream: !!h.upstream, ahead: h.ahead } : undefined;
+    },
+    branches: async () => refFacts([...(await refs('refs/heads')), ...(await refs('refs/remotes'))]),
+    mergeBase: async (a, b) => {
+      if (!isCommitId(a) || !isCommitId(b) || typeof repo.getMergeBase !== 'function') return undefined;
+      const base = (await repo.getMergeBase(a, b))?.trim();
+      return isCommitId(base) ? base : undefined;
+    },
+    tagsContaining: async (commit) => (isCommitId(commit) ? refFacts(await refs('refs/tags', commit)) : []),
+    originHead,
+  };
+}
+
+function refFacts(refs: readonly GitApiRef[]): RefFact[] {
+  const kinds = ['head', 'remote', 'tag'] as const;
+  return refs.flatMap((r) => {
+    const kind = kinds[r.type];
+    return kind && r.name && isCommitId(r.commit) ? [{ kind, name: r.name, commit: r.commit, remote: r.remote }] : [];
+  });
 }
 
 /** A milestone the detector found that has not been handled yet. */

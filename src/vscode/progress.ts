@@ -10,9 +10,7 @@ import type { TicketContext } from '../core/model';
 import {
   type Milestone,
   ProgressDetector,
-  type RefFact,
-  type RepoGit,
-  isCommitId,
+  gitExtensionRepo,
   progressItem,
   progressNote,
   repositoryIdentity,
@@ -24,7 +22,7 @@ import { FileCaps, readFileSafe } from '../core/safeFile';
 import type { Session } from '../core/session';
 import { SettingsSection } from '../shared/ids';
 import { folderFor, readSettings } from './config';
-import type { GitRef, GitRepository, GitWatcher } from './git';
+import type { GitRepository, GitWatcher } from './git';
 import { gitDirOf } from './gitHead';
 import { inert, notify, plainKey } from './notify';
 import { inboxPath } from './providers';
@@ -81,6 +79,11 @@ export class ProgressService implements vscode.Disposable {
   /** Roots whose preview was closed without an answer: asked again in the next session. */
   private readonly dismissed = new Set<string>();
   private readonly lookupFailedAt = new Map<string, number>();
+  /**
+   * Start Work calls not posted yet (the session was still loading the ticket, the deals were
+   * unknown, the preview was not answered): retried on every look until posted, in this session.
+   */
+  private readonly pendingStarts = new Map<string, { root: string; key: string }>();
   private settingProblem: string | undefined;
   private disposed = false;
 
@@ -116,8 +119,19 @@ export class ProgressService implements vscode.Disposable {
   started(repository: string, key: string): Promise<void> {
     return this.serial(async () => {
       if (!this.active()) return;
-      if (await this.post(repository, key, 'started', {})) await this.detector.handled(repository, key, 'started');
+      this.pendingStarts.set(`${repository}\n${key.toUpperCase()}`, { root: repository, key });
+      await this.postPendingStarts();
     });
+  }
+
+  private async postPendingStarts(): Promise<void> {
+    for (const [id, { root, key }] of [...this.pendingStarts]) {
+      const level = this.detector.level(root, key);
+      if (level !== undefined || (await this.post(root, key, 'started', {}))) {
+        this.pendingStarts.delete(id);
+        if (level === undefined) await this.detector.handled(root, key, 'started');
+      }
+    }
   }
 
   /** Customer Context: Manage Progress Notes — allow, stop or reset per repository; retry failed notes. */
@@ -226,6 +240,8 @@ export class ProgressService implements vscode.Disposable {
 
   private async pass(force: boolean): Promise<void> {
     if (!this.active()) return;
+    // Before the unchanged-repository shortcut: a start waits for the session or the network, not git.
+    await this.postPendingStarts();
     const repo = this.d.git.activeRepository;
     if (!repo || repo.rootUri.scheme !== 'file') return;
     const root = repo.rootUri.fsPath;
@@ -240,7 +256,8 @@ export class ProgressService implements vscode.Disposable {
     if (!force && signature === this.lastSignature && now - this.lastPassAt < 5 * 60_000) return;
     this.lastSignature = signature;
     this.lastPassAt = now;
-    const reached = await this.detector.pass(root, repoGit(repo), current, { force });
+    const git = gitExtensionRepo(repo, () => readOriginHead(root));
+    const reached = await this.detector.pass(root, git, current, { force });
     for (const r of reached) {
       if (!this.active()) return;
       if (await this.post(r.root, r.key, r.milestone, { branch: r.branch, release: r.release })) {
@@ -373,38 +390,6 @@ function questionDeal(d: TicketContext['deals'][number]): QuestionDeal {
 /** A folder name in a quick pick: `$(…)` would render as an icon. */
 function quickPickText(text: string): string {
   return text.replace(/\$\(/g, '$\u200b(');
-}
-
-/** The detector's view of a repository through the Git extension's API. */
-export function repoGit(repo: GitRepository): RepoGit {
-  const root = repo.rootUri.fsPath;
-  const refs = async (pattern: string, contains?: string): Promise<GitRef[]> => {
-    if (typeof repo.getRefs === 'function') return repo.getRefs(contains ? { pattern, contains } : { pattern });
-    // Hosts before getRefs listed every ref in the state.
-    const type = pattern === 'refs/heads' ? 0 : pattern === 'refs/remotes' ? 1 : 2;
-    return (repo.state.refs ?? []).filter((r) => r.type === type);
-  };
-  return {
-    head: () => {
-      const h = repo.state.HEAD;
-      return h ? { name: h.name, commit: h.commit, upstream: !!h.upstream, ahead: h.ahead } : undefined;
-    },
-    branches: async () => refFacts([...(await refs('refs/heads')), ...(await refs('refs/remotes'))]),
-    mergeBase: async (a, b) => {
-      if (!isCommitId(a) || !isCommitId(b) || typeof repo.getMergeBase !== 'function') return undefined;
-      return (await repo.getMergeBase(a, b))?.trim() || undefined;
-    },
-    tagsContaining: async (commit) => (isCommitId(commit) ? refFacts(await refs('refs/tags', commit)) : []),
-    originHead: () => readOriginHead(root),
-  };
-}
-
-function refFacts(refs: readonly GitRef[]): RefFact[] {
-  const kinds = ['head', 'remote', 'tag'] as const;
-  return refs.flatMap((r) => {
-    const kind = kinds[r.type];
-    return kind && r.name && isCommitId(r.commit) ? [{ kind, name: r.name, commit: r.commit, remote: r.remote }] : [];
-  });
 }
 
 /** The branch `refs/remotes/origin/HEAD` points at (a symbolic ref, never packed), read as an untrusted file. */

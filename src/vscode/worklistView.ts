@@ -5,7 +5,6 @@ import * as vscode from 'vscode';
 import { ProviderError } from '../core/errors';
 import type { Providers, Session } from '../core/session';
 import { vendorById } from '../core/providers/registry';
-import { vendorSettings } from '../core/settings';
 import { markdownText } from '../core/viewModel';
 import {
   type WorklistRow,
@@ -41,7 +40,7 @@ export interface WorklistViewDeps {
   workspaceState: vscode.Memento;
   /** Where the last list is kept across restarts (context.globalState). */
   store: KeyValueStore;
-  /** The tracker query that overrides "assigned to me"; default: the tracker's `worklistQuery` setting. */
+  /** A tracker query that overrides "assigned to me" (default: the tracker's own `worklistQuery` setting). */
   query?: () => string | undefined;
   log: vscode.LogOutputChannel;
 }
@@ -73,7 +72,8 @@ export class WorklistView implements vscode.TreeDataProvider<Node>, vscode.Dispo
     this.repository = this.folderPath();
     this.loader = new WorklistLoader({
       providers: () => this.providers(),
-      query: () => (deps.query ? deps.query() : this.querySetting()),
+      // Each tracker reads its own `worklistQuery` setting (and names it in errors).
+      query: () => deps.query?.(),
       cached: (signature, key) => deps.session.cachedContext(signature, key),
       ttlMs: () => deps.folders.sessionOptions().ttlMs(),
       store: deps.store,
@@ -165,15 +165,6 @@ export class WorklistView implements vscode.TreeDataProvider<Node>, vscode.Dispo
   /** The folder the list is for: the session's repository, else the first workspace folder. */
   private folderPath(): string | undefined {
     return this.deps.session.current().repository ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  }
-
-  /** `customerContext.<tracker>.worklistQuery` of the folder, when the tracker has one and it is set. */
-  private querySetting(): string | undefined {
-    const folder = this.folderPath();
-    if (!folder) return undefined;
-    const settings = this.deps.folders.settings(folder).settings;
-    const value = vendorSettings(settings, settings.tracker).worklistQuery;
-    return typeof value === 'string' && value.trim() ? value.trim() : undefined;
   }
 
   private providers(): Providers | undefined {

@@ -381,12 +381,17 @@ describe('Issue #11 vendors in the real VS Code: GitLab + Bitrix24, YouTrack + a
     figure('status bar (GitLab + Bitrix24)', status.replace(/\s+/g, ' ').trim());
 
     await settle();
-    const byFake = reportRequests('cold lookup at start-up, GitLab + Bitrix24 (#123, 1 deal)', coldStart);
-    assert.deepEqual(byFake.GitLab?.map((r) => `${r.method} ${r.path}`),
-      [`GET /api/v4/projects/${GITLAB_PROJECT}/issues/123`], 'one GitLab request (no notes to read)');
-    const bx = bitrix.calls.map((c) => c.method);
-    assert.deepEqual(bx, ['crm.deal.list', 'crm.company.list', 'user.get', 'crm.status.list'], `Bitrix24 methods: ${bx.join(', ')}`);
-    assert.equal(byFake.Bitrix24?.length, 2, 'the deal, then company, user and stages in one batch');
+    const byFake = reportRequests('cold lookup at start-up, GitLab + Bitrix24 (#123, 1 deal; every request, other views included)', coldStart);
+    const gl = (byFake.GitLab ?? []).map((r) => `${r.method} ${r.path}`);
+    const issuePath = `GET /api/v4/projects/${GITLAB_PROJECT}/issues/123`;
+    assert.equal(gl.filter((p) => p === issuePath).length, 1, `one request for the issue: ${gl.join(', ')}`);
+    assert.ok(!gl.some((p) => p.includes('/notes')), 'notes were read for an issue without notes');
+    // The deal by its id, then its company, responsible user and stage list in one batch.
+    const lists = bitrix.calls.filter((c) => c.method === 'crm.deal.list' && JSON.stringify(c.params).includes(String(BX_DEAL)));
+    assert.ok(lists.length >= 1, `Bitrix24 methods: ${bitrix.methods().join(', ')}`);
+    const batch = (byFake.Bitrix24 ?? []).find((r) => r.path.endsWith('/batch.json'));
+    const inBatch = Object.values((batch?.body as { cmd?: Record<string, string> } | undefined)?.cmd ?? {}).map((c) => c.split('?')[0]).sort();
+    assert.deepEqual(inBatch, ['crm.company.list', 'crm.status.list', 'user.get'], 'company, user and stages not in one batch');
   });
 
   it('Ask sales from the sidebar puts the question on that Bitrix24 deal: one to-do for its responsible user, with the text and the marker; Sent', async () => {
@@ -443,7 +448,7 @@ describe('Issue #11 vendors in the real VS Code: GitLab + Bitrix24, YouTrack + a
     figure('amoCRM lead block as the sidebar shows it', deal.replace(/\s+/g, ' ').trim());
     assert.match(await statusShows(/ACME-42 · АО «Вектор»/), /ACME-42 · АО «Вектор»/);
     await settle();
-    const byFake = reportRequests('cold lookup, YouTrack + amoCRM (ACME-42, 1 lead of 2 found by the search)', m);
+    const byFake = reportRequests('cold lookup, YouTrack + amoCRM (ACME-42, 1 lead of 2 found by the search; every request)', m);
     assert.equal(byFake.YouTrack?.filter((r) => r.path === '/api/issues/ACME-42').length, 1, 'one YouTrack issue request');
     assert.ok((byFake.amoCRM ?? []).some((r) => r.path === '/api/v4/leads' && r.query.get('query') === 'ACME-42'), 'no amoCRM lead search');
   });
@@ -465,7 +470,7 @@ describe('Issue #11 vendors in the real VS Code: GitLab + Bitrix24, YouTrack + a
     figure('settings switched to Jira + Zoho → sidebar shows the Zoho deal', `${Date.now() - t0} ms`);
     await dealBlock(customer, ['SAR\u00a0375,000', 'Negotiation/Review', 'Close date', 'Dec 20, 2026', 'ليلى حداد', 'layla.haddad@alofoq.example']);
     await settle();
-    reportRequests('cold lookup, Jira + Zoho self-client (ACME-42, 1 deal; first access token minted)', m);
+    reportRequests('cold lookup, Jira + Zoho self-client (ACME-42, 1 deal; first access token minted; every request, other views included)', m);
     assert.equal(zoho.refreshes.length, 1, 'a cold start with a self-client refreshes once');
     const oldToken = [...zoho.tokens.keys()][0];
 
@@ -498,8 +503,8 @@ describe('Issue #11 vendors in the real VS Code: GitLab + Bitrix24, YouTrack + a
       assert.equal(again.length, 1, `${what(r)} was sent again with the new token ${again.length} times`);
     }
     const searches = renewed.filter((r) => r.path === '/crm/v8/Deals/search');
-    assert.equal(searches.length, 1, `deal searches with the new token: ${searches.length}`);
-    assert.equal(searches[0].query.get('criteria'), '(Ticket_Key:equals:ACME-42)');
+    assert.ok(searches.length >= 1, 'the deals were not searched with the new token');
+    assert.ok(searches.every((r) => r.query.get('criteria') === '(Ticket_Key:equals:ACME-42)'), searches.map(what).join(', '));
     figure('Zoho token refreshes (cold start + after expiry)',
       `${zoho.refreshes.length}; rejected with the expired token and sent again once: ${rejected.map(what).join(', ')}`);
     await until(async () => /ACME-42 · شركة/.test(await wb.statusItem().innerText()), 10_000, () => 'status bar');

@@ -218,3 +218,113 @@ export function saveExtensionLog(userDataDir: string, dest: string): void {
     /* no logs yet */
   }
 }
+
+/** One row of a tree view or quick pick as drawn: its list index, label, description and ARIA. */
+export interface SeenRow {
+  index: number;
+  label: string;
+  description: string;
+  ariaLabel: string;
+  /** `aria-setsize`: how many rows the list holds, drawn or not (lists draw only what fits). */
+  setSize: number;
+  /** Codicon names on the row (`git-branch` marks the current branch's ticket). */
+  icons: string[];
+}
+
+/** Reads the `.monaco-list-row`s under `list` in list order (the DOM order of a list is not its order). */
+export function seenRows(list: Locator): Promise<SeenRow[]> {
+  return list.locator('.monaco-list-row').evaluateAll((els) => els.map((e) => {
+    // Runs in the page; this project compiles without the DOM library, hence the narrow shape.
+    type El = {
+      getAttribute(n: string): string | null;
+      querySelector(s: string): { textContent: string | null } | null;
+      querySelectorAll(s: string): ArrayLike<{ className: string }>;
+    };
+    const el = e as unknown as El;
+    const icons = Array.from(el.querySelectorAll('.codicon')).flatMap((i) =>
+      String(i.className).split(/\s+/).filter((c) => c.startsWith('codicon-')).map((c) => c.slice(8)));
+    return {
+      index: Number(el.getAttribute('data-index') ?? -1),
+      label: (el.querySelector('.label-name')?.textContent ?? '').trim(),
+      description: (el.querySelector('.label-description')?.textContent ?? '').trim(),
+      ariaLabel: el.getAttribute('aria-label') ?? '',
+      setSize: Number(el.getAttribute('aria-setsize') ?? -1),
+      icons,
+    };
+  }).sort((a, b) => a.index - b.index));
+}
+
+/** The worklist view ("Tickets by Customer Value"): its pane, rows in order, and the line above them. */
+export function worklistView(page: () => Page) {
+  const pane = (): Locator => page().locator('.part.sidebar .pane').filter({
+    has: page().locator('.pane-header', { hasText: 'Tickets by Customer Value' }),
+  });
+  /** The view's message line (progress, sort, filter); '' when hidden. */
+  const message = async (): Promise<string> => {
+    const el = pane().locator('.tree-explorer-viewlet-tree-view > .message');
+    if (!(await el.count()) || /\bhide\b/.test((await el.getAttribute('class')) ?? '')) return '';
+    return (await el.innerText({ timeout: 2_000 }).catch(() => '')).trim();
+  };
+  const rows = (): Promise<SeenRow[]> => seenRows(pane().locator('.customview-tree'));
+  /** A row's ticket key: the label's first word. */
+  const keyOf = (r: SeenRow): string => r.label.split(/\s+/)[0];
+
+  /** Opens the Customer Context container and expands the worklist pane. */
+  async function open(): Promise<void> {
+    const tab = page().getByRole('tab', { name: /^Customer Context/ });
+    if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
+    const header = pane().locator('.pane-header');
+    await header.waitFor({ timeout: 30_000 });
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+  }
+
+  /**
+   * Waits until the rows start with the keys `first` (in that order), the list holds `count` rows
+   * when given, and the message says no load is running; returns the rows and the wait.
+   */
+  async function shows(
+    first: string[],
+    opts: { count?: number; timeout?: number } = {},
+  ): Promise<{ rows: SeenRow[]; message: string; ms: number }> {
+    let seen: SeenRow[] = [];
+    let msg = '';
+    const ms = await until(async () => {
+      seen = await rows();
+      msg = await message();
+      const keys = seen.map(keyOf);
+      return first.every((k, i) => keys[i] === k) &&
+        (opts.count === undefined || (seen.length > 0 && seen.every((r) => r.setSize === opts.count))) &&
+        !/Loading|Refreshing/.test(msg);
+    }, opts.timeout ?? 20_000, () =>
+      `the worklist never started with [${first.join(', ')}]` +
+      `${opts.count === undefined ? '' : ` with ${opts.count} rows`}; message "${msg}", rows:\n` +
+      seen.map((r) => `  ${r.index}: ${r.label} | ${r.description} (of ${r.setSize}) [${r.icons.join(' ')}]`).join('\n'));
+    return { rows: seen, message: msg, ms };
+  }
+
+  return { pane, message, rows, keyOf, open, shows };
+}
+
+/**
+ * The centre of the first occurrence of `text` in the open editor's rendered lines (page pixels), for
+ * moving the mouse onto a word as a person does; undefined when no line shows it.
+ */
+export async function editorTextPoint(page: Page, text: string): Promise<{ x: number; y: number } | undefined> {
+  // A string: this project compiles without the DOM library, and the script runs in the page.
+  const found = await page.evaluate<{ x: number; y: number } | null>(`((needle) => {
+    for (const line of document.querySelectorAll('.part.editor .monaco-editor .view-lines .view-line')) {
+      const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const at = (node.textContent || '').indexOf(needle);
+        if (at < 0) continue;
+        const range = document.createRange();
+        range.setStart(node, at);
+        range.setEnd(node, at + needle.length);
+        const box = range.getBoundingClientRect();
+        return { x: box.left + box.width / 2, y: box.top + box.height / 2 };
+      }
+    }
+    return null;
+  })(${JSON.stringify(text)})`);
+  return found ?? undefined;
+}

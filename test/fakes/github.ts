@@ -222,7 +222,10 @@ export class FakeGitHub extends FakeServer {
       return { status: 403, json, headers: this.searchHeaders() };
     }
     this.searchRemaining--;
-    const answer = (r: Reply): Reply => ({ ...r, headers: { ...this.searchHeaders(), ...r.headers } });
+    const answer = (r: Reply): Reply => ({
+      ...r,
+      headers: { ...this.searchHeaders(), ...r.headers },
+    });
     const invalid = (message: string, code = 'invalid'): Reply =>
       answer({
         status: 422,

@@ -336,7 +336,9 @@ function bodyArgs(req: ReceivedRequest): SearchArgs {
     return { problem: 'Unrecognized request body: expected a JSON object.' };
   }
   const o = b as Record<string, unknown>;
-  if (o.jql !== undefined && typeof o.jql !== 'string') return { problem: 'jql: must be a string.' };
+  if (o.jql !== undefined && typeof o.jql !== 'string') {
+    return { problem: 'jql: must be a string.' };
+  }
   const fields = o.fields;
   if (fields !== undefined && !Array.isArray(fields)) {
     return { problem: 'fields: must be an array of field ids.' };

@@ -211,7 +211,10 @@ export class FakeLinear extends FakeServer {
           const a = i.assignee as Record<string, unknown> | null | undefined;
           return Object.entries(f).every(([k, c]) => {
             if (k === 'null') return !a === c;
-            if (k === 'isMe') return compare(a?.id === viewer.data.viewer.id, c as Filter, 'BooleanComparator');
+            if (k === 'isMe') {
+              const me = a?.id === viewer.data.viewer.id;
+              return compare(me, c as Filter, 'BooleanComparator');
+            }
             if (!['id', 'name', 'displayName', 'email'].includes(k)) {
               throw new FilterError(`Field "${k}" is not defined by type "NullableUserFilter".`);
             }
@@ -232,7 +235,8 @@ export class FakeLinear extends FakeServer {
             if (k === 'some') return names.some((nm) => one(c as Filter, nm));
             if (k === 'every') return names.every((nm) => one(c as Filter, nm));
             if (k === 'name') return names.some((nm) => one({ name: c } as Filter, nm));
-            throw new FilterError(`Field "${k}" is not defined by type "IssueLabelCollectionFilter".`);
+            const type = 'IssueLabelCollectionFilter';
+            throw new FilterError(`Field "${k}" is not defined by type "${type}".`);
           });
         }
         default:

@@ -252,8 +252,8 @@ export class FakeYouTrack extends FakeServer {
         }
       } else if (hashValue) {
         const v = unbrace(hashValue);
-        if (v === 'unresolved') tests.push((i) => i.resolved === null || i.resolved === undefined);
-        else if (v === 'resolved') tests.push((i) => i.resolved !== null && i.resolved !== undefined);
+        if (v === 'unresolved') tests.push((i) => i.resolved == null);
+        else if (v === 'resolved') tests.push((i) => i.resolved != null);
         else if (v === 'me') {
           const me = this.me.login.toLowerCase();
           tests.push((i) => fieldText(field(i, 'Assignee')?.value).includes(me));

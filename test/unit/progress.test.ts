@@ -19,6 +19,8 @@ import {
   type RepoGit,
   ReleaseCheckMs,
   defaultBranchOf,
+  type GitApiRef,
+  gitExtensionRepo,
   isCommitId,
   noteKey,
   noteTag,
@@ -32,7 +34,7 @@ import {
   salesSeesView,
 } from '../../src/core/progress';
 import { isQuestionId } from '../../src/core/questions/outboxStore';
-import { newEntry, type OutboxEntry } from '../../src/core/questions/outboxEntry';
+import { newEntry, type OutboxEntry, type RouteState } from '../../src/core/questions/outboxEntry';
 import { Question } from '../../src/core/questions/question';
 import { buildSidebarState, type SessionSnapshot } from '../../src/core/viewModel';
 import type { QuestionItem } from '../../src/shared/sidebarState';
@@ -121,13 +123,13 @@ describe('progress notes: ids and items', () => {
 });
 
 /** An outbox entry for a progress item of ACME-42 with its crm route in `state`. */
-function progressEntry(milestone: Milestone, deal: string, route: Partial<OutboxEntry['routes']['crm']> & { state: string }, extra: Partial<OutboxEntry> = {}): OutboxEntry {
+function progressEntry(milestone: Milestone, deal: string, route: { state: RouteState['state']; sentAt?: string; lastError?: string }, extra: Partial<OutboxEntry> = {}): OutboxEntry {
   const q = progressItem({
     repository: Repo, ticket: { key: 'ACME-42' }, deal: aQuestionDeal({ id: deal }), milestone,
     note: 'n', createdAt: '2026-12-01T09:00:00.000Z', author: {},
   });
   const e = newEntry(q, ['crm']);
-  return { ...e, routes: { crm: { attempts: 1, ...route } as NonNullable<OutboxEntry['routes']['crm']> }, ...extra };
+  return { ...e, routes: { crm: { attempts: 1, ...route } }, ...extra };
 }
 
 describe('progress notes: what sales sees', () => {
@@ -141,7 +143,7 @@ describe('progress notes: what sales sees', () => {
       progressEntry('merged', 'D-1', { state: 'queued' }),
       progressEntry('merged', 'D-2', { state: 'failed', lastError: 'Not configured: the CRM cannot receive progress notes.' }),
       progressEntry('released', 'D-1', { state: 'sent', sentAt: new Date(dec(9)).toISOString() }, { discarded: true }),
-      { ...newEntry(aQuestion(), ['crm']), routes: { crm: { state: 'sent', attempts: 1, sentAt: new Date(dec(1)).toISOString() } } },
+      { ...newEntry(aQuestion(), ['crm']), routes: { crm: { state: 'sent' as const, attempts: 1, sentAt: new Date(dec(1)).toISOString() } } },
     ];
     const marks = salesSeesMarks(entries, 'acme-42');
     assert.deepEqual(marks, [
@@ -430,6 +432,58 @@ describe('progress notes: detection', () => {
   });
 });
 
+describe('progress notes: the Git extension adapter', () => {
+  const A = sha();
+  const B = sha();
+  const refs: GitApiRef[] = [
+    { type: 0, name: 'main', commit: A },
+    { type: 1, name: 'origin/main', commit: B, remote: 'origin' },
+    { type: 2, name: 'v1.0', commit: A },
+    { type: 0, name: 'broken', commit: 'HEAD~1' },
+    { type: 7, name: 'odd', commit: A },
+  ];
+
+  it('asks git with fixed patterns and commit ids only', async () => {
+    const calls: unknown[] = [];
+    const git = gitExtensionRepo({
+      state: { HEAD: { name: 'feature/x', commit: A, upstream: { remote: 'origin', name: 'feature/x' }, ahead: 0 } },
+      getRefs: async (q) => {
+        calls.push(['getRefs', q]);
+        return refs.filter((r) => (q.pattern === 'refs/heads' ? r.type === 0 : q.pattern === 'refs/remotes' ? r.type === 1 : r.type === 2));
+      },
+      getMergeBase: async (a, b) => {
+        calls.push(['getMergeBase', a, b]);
+        return `${A}\n`;
+      },
+    }, async () => 'main');
+    assert.deepEqual(git.head(), { name: 'feature/x', commit: A, upstream: true, ahead: 0 });
+    assert.deepEqual(await git.branches(), [
+      { kind: 'head', name: 'main', commit: A, remote: undefined },
+      { kind: 'remote', name: 'origin/main', commit: B, remote: 'origin' },
+    ]);
+    assert.equal(await git.mergeBase(A, B), A);
+    assert.equal(await git.mergeBase('main', B), undefined);
+    assert.equal(await git.mergeBase(A, 'feature/x; rm -rf ~'), undefined);
+    assert.deepEqual((await git.tagsContaining(A)).map((t) => t.name), ['v1.0']);
+    assert.deepEqual(await git.tagsContaining('v1.0'), []);
+    assert.equal(await git.originHead(), 'main');
+    assert.deepEqual(calls, [
+      ['getRefs', { pattern: 'refs/heads' }],
+      ['getRefs', { pattern: 'refs/remotes' }],
+      ['getMergeBase', A, B],
+      ['getRefs', { pattern: 'refs/tags', contains: A }],
+    ]);
+  });
+
+  it('falls back to the state’s refs on hosts without getRefs, and to nothing without getMergeBase', async () => {
+    const git = gitExtensionRepo({ state: { HEAD: undefined, refs } }, async () => undefined);
+    assert.equal(git.head(), undefined);
+    assert.deepEqual((await git.branches()).map((r) => r.name), ['main', 'origin/main']);
+    assert.deepEqual((await git.tagsContaining(A)).map((r) => r.name), ['v1.0']);
+    assert.equal(await git.mergeBase(A, B), undefined);
+  });
+});
+
 // ---- properties ------------------------------------------------------------------------------------
 
 /** Characters that make text code-like or markup: none may come from data into a note. */
@@ -461,8 +515,8 @@ describe('progress notes: properties', () => {
         const input = { key: grow(key), title: grow(title), release: grow(tag), milestone: m, link: 'https://code.example.com/pull/1' };
         let note = '';
         let ms = Infinity;
-        // The faster of two runs: a GC pause is not the builder's cost.
-        for (let i = 0; i < 2 && ms > BoundMs; i++) {
+        // The fastest of three runs: a GC pause or a busy machine is not the builder's cost.
+        for (let i = 0; i < 3 && ms > BoundMs; i++) {
           const t0 = performance.now();
           note = progressNote(input);
           ms = Math.min(ms, performance.now() - t0);
@@ -470,7 +524,10 @@ describe('progress notes: properties', () => {
         worst = Math.max(worst, ms);
         assert.ok(ms < BoundMs, `${ms.toFixed(1)} ms`);
         const data = withoutLink(note);
-        assert.ok(!CodeLike.test(data), JSON.stringify(note));
+        // `_` belongs to some ticket keys (MY_PROJ-12), so it may appear there and nowhere else.
+        const shownKey = noteKey(input.key);
+        const rest = shownKey ? data.replace(shownKey, '') : data;
+        assert.ok(!CodeLike.test(rest) && !/[`{}<>[\]\\|$=;:@*~^]/.test(shownKey), JSON.stringify(note));
         assert.ok(data.length <= MaxNoteLength, `${data.length}: ${note}`);
         assert.ok(!data.includes('cc-question:'));
       }),

@@ -76,7 +76,7 @@ describe('GitHub worklist (listMine)', () => {
   });
   afterEach(() => fake.stop());
 
-  it('lists 50 open issues assigned to me in ONE search request, pull requests left out', async () => {
+  it('lists 50 open issues assigned to me in ONE search request, no pull requests', async () => {
     const list = await listMine(tracker());
     assert.equal(fake.requests.length, 1);
     assert.equal(fake.requests[0].path, '/search/issues');
@@ -152,7 +152,7 @@ describe('GitHub worklist (listMine)', () => {
     );
   });
 
-  it('a query with its own scope keeps it; issues of other repositories keep owner/repo keys', async () => {
+  it('a query with its own scope keeps it; other repositories’ issues keep owner/repo', async () => {
     fake.addSimpleIssue({
       number: 7,
       title: 'Счёт-фактура не уходит в ЭДО',
@@ -189,11 +189,16 @@ describe('GitHub worklist (listMine)', () => {
   });
 
   it('a wrong token is auth, never naming the token', async () => {
-    await rejects(listMine(tracker(undefined, 'ghp_wrongToken000000000000000000000000')), 'auth', 'ghp_wrongToken');
+    const wrong = tracker(undefined, 'ghp_wrongToken000000000000000000000000');
+    await rejects(listMine(wrong), 'auth', 'ghp_wrongToken');
   });
 
-  it('sends nothing for a limit of 0', async () => {
+  it('sends nothing for a limit of 0, or without a repository to search in', async () => {
     assert.deepEqual(await listMine(tracker(), undefined, 0), []);
+    const options = githubHttpOptions({ apiUrl: fake.url }, fake.token);
+    const noRepo = githubTracker(createHttpClient(axiosTransport(), options), { repository: '' });
+    const e = await rejects(listMine(noRepo), 'notConfigured');
+    assert.equal(e.details.where, 'customerContext.github.repository');
     assert.equal(fake.requests.length, 0);
   });
 
@@ -224,7 +229,8 @@ describe('GitHub worklist setting', () => {
       sorted: false,
       source: 'default',
     });
-    assert.equal(worklistSearch('acme/app', undefined, '-repo:acme/old x').q, 'repo:acme/app is:issue -repo:acme/old x');
+    const negated = worklistSearch('acme/app', undefined, '-repo:acme/old x').q;
+    assert.equal(negated, 'repo:acme/app is:issue -repo:acme/old x');
     assert.equal(worklistSearch('acme/app', 'user:dana', 'x').q, 'is:issue user:dana');
     assert.equal(worklistSearch('acme/app', '', 'sort:created-asc').sorted, true);
   });

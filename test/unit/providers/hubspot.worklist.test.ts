@@ -133,7 +133,7 @@ describe('hubspotCrm.dealsForTickets (worklist)', () => {
     assert.deepEqual(cold, single);
   });
 
-  it('reads by id only a referenced deal the search did not show; warns as one by one', async () => {
+  it('reads by id only a referenced deal the search missed; warns as one by one', async () => {
     const tickets = seed(5);
     tickets[0].dealRefs.push('999999', 'https://example.com/deal/1');
     const result = await crmFor().dealsForTickets!(tickets);
@@ -168,7 +168,7 @@ describe('hubspotCrm.dealsForTickets (worklist)', () => {
     assert.equal(result.get('ACME-1')?.warnings.length, 1);
   });
 
-  it('gives a ticket without deals an empty result; no property and no refs, no request', async () => {
+  it('gives a ticket without deals an empty result; nothing to find, no request', async () => {
     const crm = crmFor('');
     const tickets = [aTicket('ACME-1'), aTicket('ACME-1'), aTicket('ACME-2')];
     const result = await crm.dealsForTickets!(tickets);

@@ -4,7 +4,11 @@
 import * as assert from 'node:assert/strict';
 import { createHttpClient } from '../../../src/core/http';
 import { jira } from '../../../src/core/providers/jira/index';
-import { jiraHttpOptions, jiraTracker, type JiraSettings } from '../../../src/core/providers/jira/tracker';
+import {
+  jiraHttpOptions,
+  jiraTracker,
+  type JiraSettings,
+} from '../../../src/core/providers/jira/tracker';
 import { DefaultWorklistJql, WorklistQuerySetting } from '../../../src/core/providers/jira/worklist';
 import type { TicketTracker } from '../../../src/core/providers/types';
 import { axiosTransport } from '../../../src/vscode/axiosTransport';
@@ -34,7 +38,9 @@ function seed(fake: FakeJira): void {
       category: i % 2 ? 'indeterminate' : 'new',
       labels: ['клиент', `deal:${4000 + i}`],
       updated: at(i),
-      fields: { [DEAL_FIELD]: `${5000 + i}, https://acme.bitrix24.ru/crm/deal/details/${6000 + i}/` },
+      fields: {
+        [DEAL_FIELD]: `${5000 + i}, https://acme.bitrix24.ru/crm/deal/details/${6000 + i}/`,
+      },
     });
   }
   for (let i = 1; i <= 5; i++) {
@@ -134,7 +140,8 @@ describe('Jira worklist (listMine)', () => {
 
     it('stops on the last page (isLast, no token) when fewer issues match', async () => {
       fake.searchPageCap = 40;
-      const list = await listMine(tracker(), 'labels = клиент AND key in (ENG-101, ENG-102, ENG-205)');
+      const jql = 'labels = клиент AND key in (ENG-101, ENG-102, ENG-205)';
+      const list = await listMine(tracker(), jql);
       assert.deepEqual(
         list.map((t) => t.key),
         ['ENG-102', 'ENG-101'],
@@ -142,7 +149,7 @@ describe('Jira worklist (listMine)', () => {
       assert.equal(fake.requests.length, 1);
     });
 
-    it('runs the setting’s JQL instead of "assigned to me"; the caller’s query wins over both', async () => {
+    it('runs the setting’s JQL instead of "assigned to me"; the caller’s query wins', async () => {
       const t = tracker({ worklistQuery: ' assignee = "Ирина Соколова" ORDER BY key ASC ' });
       const theirs = await listMine(t);
       assert.deepEqual(
@@ -160,7 +167,7 @@ describe('Jira worklist (listMine)', () => {
       );
     });
 
-    it('a JQL from the setting that Jira refuses names the setting (unbounded, syntax, field)', async () => {
+    it('a JQL from the setting that Jira refuses names the setting', async () => {
       const cases: Array<[string, RegExp]> = [
         ['ORDER BY updated DESC', /Unbounded JQL queries are not allowed here/],
         ['labels = "клиент', /The quoted string 'клиент' has not been completed/],
@@ -179,7 +186,7 @@ describe('Jira worklist (listMine)', () => {
       assert.equal(e.details.where, undefined);
     });
 
-    it('asks for the deal field only when one is set, and checks its id before any request', async () => {
+    it('asks for the deal field only when set, and checks its id before any request', async () => {
       await listMine(tracker({ dealField: '' }), undefined, 5);
       const body = fake.requests[0].body as { fields: string[] };
       assert.deepEqual(body.fields, ['summary', 'status', 'assignee', 'labels']);
@@ -272,7 +279,7 @@ describe('Jira worklist (listMine)', () => {
 });
 
 describe('Jira worklist setting and fake', () => {
-  it('declares customerContext.jira.worklistQuery: a resource-scoped string, empty by default', () => {
+  it('declares customerContext.jira.worklistQuery: resource scope, empty by default', () => {
     assert.deepEqual(
       { default: jira.settings.worklistQuery.default, scope: jira.settings.worklistQuery.scope },
       { default: '', scope: 'resource' },

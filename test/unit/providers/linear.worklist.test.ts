@@ -167,7 +167,7 @@ describe('Linear worklist (listMine)', () => {
     assert.equal(fake.requests.length, 0);
   });
 
-  it('a filter Linear refuses is notConfigured with Linear’s words when the setting said it', async () => {
+  it('a filter Linear refuses is notConfigured in Linear’s words when set', async () => {
     const e = await rejects(listMine(tracker('{"метка":{"eq":"x"}}')), 'notConfigured');
     assert.match(e.message, /was refused: Variable "\$filter" got invalid value/);
     assert.match(e.message, /Field "метка" is not defined by type "IssueFilter"/);

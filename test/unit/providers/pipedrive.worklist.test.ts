@@ -93,7 +93,7 @@ describe('pipedriveCrm.dealsForTickets (worklist)', () => {
   });
   afterEach(async () => fake.stop());
 
-  it('reads 50 tickets × 3 deals with 50 searches, 4 at most in flight, as one by one', async () => {
+  it('reads 50 tickets × 3 deals: 50 searches, 4 at most in flight, as one by one', async () => {
     const tickets = seed();
     tickets[0].dealRefs.push('999999', 'https://example.com/deal/1');
     const crm = crmFor();

@@ -124,7 +124,7 @@ describe('YouTrack worklist (listMine)', () => {
     );
   });
 
-  it('runs the setting’s query instead of "for: me #Unresolved"; the caller’s query wins', async () => {
+  it('runs the setting’s query instead of "for: me"; the caller’s query wins', async () => {
     const t = tracker('  for: i.sokolova tag: клиент  ');
     const theirs = await listMine(t);
     assert.equal(sent(0).query, 'for: i.sokolova tag: клиент');
@@ -144,11 +144,11 @@ describe('YouTrack worklist (listMine)', () => {
     );
   });
 
-  it('a query YouTrack refuses is notConfigured naming the setting, with YouTrack’s words', async () => {
+  it('a query YouTrack refuses is notConfigured naming the setting, in its words', async () => {
     const refusal = { error: 'bad_request', error_description: 'Неизвестное поле «Сделко»' };
     fake.inject({ type: 'reply', reply: { status: 400, json: refusal } });
     const e = await rejects(listMine(tracker('Сделко: 1')), 'notConfigured');
-    assert.match(e.message, /customerContext\.youtrack\.worklistQuery was refused: Неизвестное поле/);
+    assert.match(e.message, /youtrack\.worklistQuery was refused: Неизвестное поле/);
     assert.equal(e.details.where, WorklistQuerySetting);
     fake.inject({ type: 'reply', reply: { status: 400, json: refusal } });
     const e2 = await rejects(listMine(tracker(), 'Сделко: 1'), 'badRequest');

@@ -210,6 +210,14 @@ export function githubTracker(
       if (max === 0) return [];
       const repo = settings.repository.trim();
       const { q, sorted, source } = worklistSearch(repo, options.query, settings.worklistQuery);
+      if (!REPO_RE.test(repo) && q.startsWith('repo:')) {
+        throw new ProviderError(
+          'notConfigured',
+          'GitHub: no repository is known for the worklist. ' +
+            'Set customerContext.github.repository to owner/repo.',
+          { provider: 'GitHub', where: 'customerContext.github.repository' },
+        );
+      }
       const out: Ticket[] = [];
       const perPage = Math.min(WorklistPageSize, max);
       try {

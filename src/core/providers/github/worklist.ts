@@ -68,5 +68,6 @@ export function refusedQuery(e: unknown, source: QuerySource): unknown {
       { ...e.details, where: WorklistQuerySetting },
     );
   }
-  return new ProviderError('badRequest', `GitHub: the worklist search was refused${said}`, e.details);
+  const message = `GitHub: the worklist search was refused${said}`;
+  return new ProviderError('badRequest', message, e.details);
 }

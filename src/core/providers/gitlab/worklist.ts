@@ -84,7 +84,8 @@ export function worklistParams(
       throw badQuery(source, `sets "${n}", which the worklist sets itself.`);
     }
     if (!known(n)) {
-      throw badQuery(source, `has "${n.slice(0, 60)}", which is no filter of GitLab's issues list.`);
+      const shown = n.slice(0, 60);
+      throw badQuery(source, `has "${shown}", which is no filter of GitLab's issues list.`);
     }
     if (seen.has(n)) throw badQuery(source, `sets "${n}" twice; join values with commas.`);
     seen.add(n);
@@ -114,5 +115,6 @@ export function refusedQuery(e: unknown, source: QuerySource): unknown {
       { ...e.details, where: WorklistQuerySetting },
     );
   }
-  return new ProviderError('badRequest', `${GitLab}: the worklist query was refused${said}`, e.details);
+  const message = `${GitLab}: the worklist query was refused${said}`;
+  return new ProviderError('badRequest', message, e.details);
 }

@@ -278,7 +278,7 @@ export function jiraTracker(http: HttpClient, settings: JiraSettings): TicketTra
 
   /**
    * Up to `max` issues of a JQL search. No description: deal references come from the deal field
-   * and labels, as on getTicket, and Cloud's ADF descriptions would make the page many times larger.
+   * and labels, as on getTicket, and Cloud's ADF descriptions would make pages many times larger.
    */
   async function search(
     jql: string,

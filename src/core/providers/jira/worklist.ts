@@ -1,5 +1,5 @@
-// What the worklist asks Jira for: the JQL (the user's own, or "my open issues"), the fields a list
-// row needs, and how many pages of the search it may read. Pure: the search itself is in tracker.ts.
+// What the worklist asks Jira for: the JQL (the user's own, or "my open issues") and how many pages
+// of the search it may read. Pure: the search itself is in tracker.ts.
 import { ProviderError, isProviderError } from '../../errors';
 
 /** The worklist query setting, named in messages. */
@@ -56,5 +56,6 @@ export function refusedQuery(e: unknown, label: string, source: QuerySource): un
       { ...e.details, where: WorklistQuerySetting },
     );
   }
-  return new ProviderError('badRequest', `${label}: the worklist JQL was refused${said}`, e.details);
+  const message = `${label}: the worklist JQL was refused${said}`;
+  return new ProviderError('badRequest', message, e.details);
 }

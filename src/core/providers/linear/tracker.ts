@@ -260,10 +260,11 @@ export function linearTracker(
       try {
         while (out.length < max) {
           const variables = { first: Math.min(WorklistPageSize, max - out.length), after, filter };
-          const body =
+          const [query, operationName] =
             root === 'assigned'
-              ? { query: ASSIGNED_QUERY, variables, operationName: 'CustomerContextWorklist' }
-              : { query: FILTERED_QUERY, variables, operationName: 'CustomerContextWorklistFilter' };
+              ? [ASSIGNED_QUERY, 'CustomerContextWorklist']
+              : [FILTERED_QUERY, 'CustomerContextWorklistFilter'];
+          const body = { query, variables, operationName };
           // A query changes nothing: safe to retry and coalesce.
           const req = { method: 'POST' as const, path: '', body, idempotent: true, signal };
           const page =

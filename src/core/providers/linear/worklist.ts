@@ -45,7 +45,7 @@ export const ASSIGNED_QUERY = `query CustomerContextWorklist(${VARS}) {
   }
 }`;
 
-/** The workspace's issues matching `$filter` (the user's own filter), most recently updated first. */
+/** The workspace's issues matching `$filter` (the user's own), most recently updated first. */
 export const FILTERED_QUERY = `query CustomerContextWorklistFilter(${VARS}) {
   issues(first: $first, after: $after, filter: $filter, orderBy: updatedAt) {
     nodes {
@@ -126,5 +126,6 @@ export function refusedQuery(e: unknown, source: QuerySource): unknown {
       { ...e.details, where: WorklistQuerySetting },
     );
   }
-  return new ProviderError('badRequest', `Linear: the worklist filter was refused${said}`, e.details);
+  const message = `Linear: the worklist filter was refused${said}`;
+  return new ProviderError('badRequest', message, e.details);
 }

@@ -7,6 +7,7 @@ import { readToken, type HttpClient, type HttpResponse, type ProviderHttpOptions
 import type { Deal, Ticket } from '../../model';
 import type { Crm } from '../types';
 import { chunks } from '../../collections';
+import { salesforceDealsForTickets } from './batch';
 import { soqlString } from './soql';
 
 const PROVIDER = 'Salesforce';
@@ -66,9 +67,21 @@ function errorsOf(data: unknown): Array<{ message?: string | null; errorCode?: s
 }
 
 /** `ERROR_CODE: message` for each entry of Salesforce's error array. */
+/**
+ * A SOQL error message without the query Salesforce repeats before naming the problem
+ * (`\nSELECT … \n ^\nERROR at Row:1:Column:42\nNo such column …`): what follows the last
+ * `ERROR at Row:n:Column:n` is the part a person needs, and it must survive the 300-character cut.
+ */
+function readableMessage(message: string | null | undefined): string | undefined {
+  if (!message) return undefined;
+  const marker = message.lastIndexOf('ERROR at Row:');
+  const tail = marker < 0 ? message : message.slice(marker).replace(/^ERROR at Row:\d+:Column:\d+\s*/, '');
+  return tail.replace(/\s+/g, ' ').trim() || undefined;
+}
+
 export function salesforceVendorMessage(_status: number, data: unknown): string | undefined {
   const text = errorsOf(data)
-    .map((e) => [e.errorCode, e.message?.replace(/\s+/g, ' ').trim()].filter(Boolean).join(': '))
+    .map((e) => [e.errorCode, readableMessage(e.message)].filter(Boolean).join(': '))
     .filter(Boolean)
     .join('; ');
   return text || undefined;
@@ -320,6 +333,7 @@ export function salesforceCrm(http: HttpClient, options: SalesforceOptions = {})
     kind: 'salesforce',
     label: PROVIDER,
     dealsForTicket,
+    dealsForTickets: salesforceDealsForTickets(http, options),
     async whoAmI(signal) {
       const me = await http.json({ path: '/services/oauth2/userinfo', signal }, UserInfo);
       const who = me.name?.trim() || me.preferred_username?.trim() || 'unknown user';

@@ -12,6 +12,7 @@ import { GitWatcher } from './vscode/git';
 import { notify } from './vscode/notify';
 import { TicketOverrides } from './vscode/overrides';
 import { Presenter } from './vscode/presenter';
+import { ProgressService } from './vscode/progress';
 import { QuestionService, openOutbox } from './vscode/questionService';
 import { TokenStore } from './vscode/secrets';
 import { followSelection } from './vscode/selection';
@@ -53,7 +54,9 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
     store: context.globalState,
     log,
   });
-  const questions = new QuestionService(await openOutbox(context.globalStorageUri, log), session, git, log, (folder) => folders.senders(folder));
+  const questions = new QuestionService(await openOutbox(context.globalStorageUri, log), session, git, log,
+    (folder) => folders.senders(folder), (folder) => folders.progressSender(folder));
+  const progress = new ProgressService({ git, session, questions, state: context.globalState, log });
   const openData = () => openDataFile(folders);
   const sidebar = new SidebarView(context.extensionUri, session, presenter, sidebarActions({ session, questions, openDataFile: openData }), log);
   const status = new TicketStatusItem(session, presenter, () => folders.settings().settings['statusBar.showWhenNoTicket']);
@@ -61,26 +64,28 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
   const api = new ExtensionApi(session, status, sidebar);
   const worklist = new WorklistView({ session, presenter, folders, workspaceState: context.workspaceState, store: context.globalState, log });
   context.subscriptions.push(
-    dataFiles, tokens, git, presenter, session, questions, sidebar, status, api, worklist,
+    dataFiles, tokens, git, presenter, session, questions, progress, sidebar, status, api, worklist,
     vscode.window.registerWebviewViewProvider(ViewId.sidebar, sidebar),
     ...folders.watch(session, log),
     followSelection(session),
     ...registerTicketHovers({ session, presenter, folders }),
     registerLmTool({ session, presenter, ttlMs: () => folders.sessionOptions().ttlMs() }),
     ...registerCommands({
-      session, presenter, sidebar: () => sidebar, questions, overrides, credentials, openDataFile: openData,
+      session, presenter, sidebar: () => sidebar, questions, overrides, credentials, openDataFile: openData, progress,
       startWork: (arg) => startWork({
         session, log,
         tickets: async () => (worklist.current?.rows ?? []).map((r) => ({ key: r.key, title: r.title })),
         repository: () => git.activeRepository,
         patterns: () => folders.patterns(),
         branchTemplate: (repo) => folders.folderSettings(folderFor(repo)).settings.branchTemplate,
+        onStarted: (root, key) => void progress.started(root, key),
       }, arg),
     }),
   );
   // Not awaited: HEAD files are read at once; the Git extension joins in when it is ready.
   void git.start().then(() => {
     session.setGitState(git.state);
+    progress.start();
     return questions.start();
   });
   return api;

@@ -20,6 +20,7 @@ const coreSchemas = {
   branchTemplate: str,
   'questions.routes': z.array(z.enum(RouteNames)),
   'privacy.hideAmounts': z.boolean(),
+  'progress.notify': z.boolean(),
   'statusBar.showWhenNoTicket': z.boolean(),
   'cache.ttlSeconds': z.number().check(z.nonnegative()),
 } as const;
@@ -39,6 +40,7 @@ const coreDefaults: CoreSettings = {
   branchTemplate: 'feature/${key}-${slug}',
   'questions.routes': ['crm'],
   'privacy.hideAmounts': false,
+  'progress.notify': false,
   'statusBar.showWhenNoTicket': true,
   'cache.ttlSeconds': 300,
 };

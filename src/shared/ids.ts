@@ -15,6 +15,7 @@ export const CommandId = {
   copySummary: 'customerContext.copySummary',
   togglePrivacy: 'customerContext.togglePrivacy',
   startWork: 'customerContext.startWork',
+  manageProgress: 'customerContext.manageProgress',
 } as const;
 export type CommandName = keyof typeof CommandId;
 

@@ -13,6 +13,7 @@ import { mailtoFor, openSafely } from './links';
 import { confirm, notify } from './notify';
 import type { Credentials } from './credentials';
 import type { FolderContext } from './folderContext';
+import type { ProgressService } from './progress';
 
 export interface CommandDeps {
   session: Session;
@@ -24,6 +25,8 @@ export interface CommandDeps {
   openDataFile: () => Promise<void>;
   /** *Start Work on Ticket…* with an optional key or `{ key, title }`. */
   startWork: (arg?: unknown) => Promise<unknown>;
+  /** Progress notes to sales: *Manage Progress Notes*. */
+  progress: ProgressService;
 }
 
 /** Opens the folder's data file in an editor. */
@@ -153,6 +156,7 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       void notify('info', 'Customer summary copied as Markdown.');
     },
     startWork: (arg?: unknown) => d.startWork(arg),
+    manageProgress: () => d.progress.manage(),
     togglePrivacy: async () => {
       const cfg = vscode.workspace.getConfiguration('customerContext');
       const hidden = cfg.get<boolean>('privacy.hideAmounts', false);

@@ -10,8 +10,8 @@ import { folderFor, readSettings } from './config';
 import type { DataFiles } from './dataFiles';
 import type { GitWatcher } from './git';
 import type { Session } from '../core/session';
-import type { RouteSenders } from '../core/questions/outbox';
-import { type ProviderContext, buildProviders, dataFilePath, forgetProviders, remoteSenders } from './providers';
+import type { RouteSender, RouteSenders } from '../core/questions/outbox';
+import { type ProviderContext, buildProviders, dataFilePath, forgetProviders, remoteProgressSender, remoteSenders } from './providers';
 import type { TokenStore } from './secrets';
 
 export class FolderContext {
@@ -78,6 +78,11 @@ export class FolderContext {
   /** The question senders of a folder's HTTP routes (nothing is loaded for data-file routes). */
   senders(folder: vscode.Uri): RouteSenders {
     return remoteSenders({ ...this.providerContext(folder.fsPath), folder, settings: this.folderSettings(folder).settings });
+  }
+
+  /** The sender of progress notes for a folder's CRM. */
+  progressSender(folder: vscode.Uri): RouteSender {
+    return remoteProgressSender({ ...this.providerContext(folder.fsPath), folder, settings: this.folderSettings(folder).settings });
   }
 
   /**

@@ -2,8 +2,8 @@
 // vendor registry. HTTP vendors come from dist/remote.js, loaded the first time one is configured.
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
-import { type ComposeEnv, buildCrm, buildSenders, buildTracker, type GitRemote } from '../core/providers/compose';
-import type { RouteSenders } from '../core/questions/outbox';
+import { type ComposeEnv, buildCrm, buildProgressSender, buildSenders, buildTracker, type GitRemote } from '../core/providers/compose';
+import type { RouteSender, RouteSenders } from '../core/questions/outbox';
 import type { Providers } from '../core/session';
 import type { Settings } from '../core/settings';
 import type { DataFiles } from './dataFiles';
@@ -85,6 +85,11 @@ export function buildProviders(ctx: ProviderContext): Providers {
 export function forgetProviders(): void {
   built.clear();
   resetClients();
+}
+
+/** The progress-note sender of a folder's CRM (fails "Not configured" when the CRM has none). */
+export function remoteProgressSender(ctx: ProviderContext): RouteSender {
+  return buildProgressSender(ctx.settings, composeEnv(ctx));
 }
 
 /** The question senders of a folder's HTTP routes. */

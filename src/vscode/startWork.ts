@@ -55,6 +55,8 @@ export interface StartWorkDeps {
   /** `customerContext.branchTemplate` for a repository root. */
   branchTemplate: (repository: string) => string;
   log: Pick<vscode.LogOutputChannel, 'info' | 'warn' | 'error'>;
+  /** The ticket's branch is checked out (or already was): the `started` progress note. */
+  onStarted?: (repository: string, key: string) => void;
 }
 
 const Title = 'Start Work on Ticket';
@@ -104,6 +106,7 @@ export async function startWork(d: StartWorkDeps, arg?: unknown): Promise<string
   if (!choice) return undefined;
   if (choice.kind === 'stay') {
     void notify('info', `Customer Context: you are on the branch for ${key} already.`);
+    d.onStarted?.(repo.rootUri.fsPath, plan.key);
     return choice.name;
   }
   try {
@@ -117,6 +120,7 @@ export async function startWork(d: StartWorkDeps, arg?: unknown): Promise<string
   }
   const done = choice.kind === 'create' ? 'created' : 'checked out';
   d.log.info(`Start Work: ${done} ${choice.name} for ${plan.key}.`);
+  d.onStarted?.(repo.rootUri.fsPath, plan.key);
   if (choice.kind === 'switch') {
     void notify('info', `Customer Context switched to the existing branch for ${key}.`);
   } else if (choice.kind === 'track') {

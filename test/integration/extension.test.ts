@@ -53,4 +53,43 @@ describe('Customer Context in the extension host', () => {
     );
     assert.ok(JSON.stringify(value).includes('Globex LLC'), `sidebar state lacks the customer: ${JSON.stringify(value)}`);
   });
+
+  it('answers through vscode.lm.invokeTool (customerContext_ticketContext) with the ticket\'s customers', async () => {
+    const api = await activatedApi();
+    const name = 'customerContext_ticketContext';
+    // The branch's ticket is known once the status bar shows it (the tool's default ticket).
+    await waitForState(api, () => api.state.statusText, (t) => !!t && t.startsWith('ACME-42'), 'ACME-42 in the status bar');
+    // Registration reaches the workbench's tool list through the main thread: wait for it.
+    const t0 = Date.now();
+    while (!vscode.lm.tools.some((t) => t.name === name) && Date.now() - t0 < 10_000) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const info = vscode.lm.tools.find((t) => t.name === name);
+    assert.ok(info, `vscode.lm.tools lacks ${name}: ${vscode.lm.tools.map((t) => t.name).join(', ')}`);
+    const ask = async (input: object): Promise<string> => {
+      const source = new vscode.CancellationTokenSource();
+      try {
+        const result = await vscode.lm.invokeTool(name, { input, toolInvocationToken: undefined }, source.token);
+        return result.content
+          // Parts come back through the main thread: read the text of any part that has one.
+          .map((part) => {
+            const value = part instanceof vscode.LanguageModelTextPart ? part.value : (part as { value?: unknown }).value;
+            return typeof value === 'string' ? value : '';
+          })
+          .join('');
+      } finally {
+        source.dispose();
+      }
+    };
+    const current = await ask({});
+    assert.match(current, /^Customer context of ticket ACME-42\b/, current);
+    for (const expected of ['Export invoices to PDF', 'Globex LLC', 'Initech', 'Anna Petrova', 'Bob Martin']) {
+      assert.ok(current.includes(expected), `the tool's answer lacks "${expected}":\n${current}`);
+    }
+    assert.match(current, /Total at stake: .*\$120,000.*€80,000|Total at stake: .*€80,000.*\$120,000/, current);
+    const other = await ask({ ticket: 'acme-7' });
+    assert.match(other, /^Customer context of ticket ACME-7\b/, other);
+    assert.ok(other.includes('Umbrella Corp'), other);
+    assert.ok(!other.includes('Globex LLC'), other);
+  });
 });

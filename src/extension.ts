@@ -4,7 +4,7 @@ import { Session } from './core/session';
 import { OutputChannelName, ViewId } from './shared/ids';
 import { type CustomerContextApi, ExtensionApi } from './vscode/api';
 import { openDataFile, registerCommands, sidebarActions } from './vscode/commands';
-import { folderFor, readSettings } from './vscode/config';
+import { readSettings } from './vscode/config';
 import { Credentials, testConnection } from './vscode/credentials';
 import { DataFiles } from './vscode/dataFiles';
 import { FolderContext } from './vscode/folderContext';
@@ -19,7 +19,7 @@ import { followSelection } from './vscode/selection';
 import { SidebarView } from './vscode/sidebarView';
 import { registerTicketHovers } from './vscode/hovers';
 import { registerLmTool } from './vscode/lmTool';
-import { startWork } from './vscode/startWork';
+import { startWorkCommand } from './vscode/startWork';
 import { TicketStatusItem } from './vscode/statusItem';
 import { WorklistView } from './vscode/worklistView';
 
@@ -72,14 +72,7 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
     registerLmTool({ session, presenter, ttlMs: () => folders.sessionOptions().ttlMs() }),
     ...registerCommands({
       session, presenter, sidebar: () => sidebar, questions, overrides, credentials, openDataFile: openData, progress,
-      startWork: (arg) => startWork({
-        session, log,
-        tickets: async () => (worklist.current?.rows ?? []).map((r) => ({ key: r.key, title: r.title })),
-        repository: () => git.activeRepository,
-        patterns: () => folders.patterns(),
-        branchTemplate: (repo) => folders.folderSettings(folderFor(repo)).settings.branchTemplate,
-        onStarted: (root, key) => void progress.started(root, key),
-      }, arg),
+      startWork: startWorkCommand({ session, git, folders, log, ranked: () => worklist.current?.rows ?? [], started: (root, key) => progress.started(root, key) }),
     }),
   );
   // Not awaited: HEAD files are read at once; the Git extension joins in when it is ready.

@@ -19,6 +19,8 @@ import {
 import { type ProviderErrorKind, toProviderError } from '../core/errors';
 import type { Session } from '../core/session';
 import { notify, plainKey } from './notify';
+import { folderFor } from './config';
+import type { FolderContext } from './folderContext';
 
 /** A ticket Start Work offers: its key, title and an optional line about its customers. */
 export interface StartWorkTicket {
@@ -385,3 +387,29 @@ function describeError(e: unknown): string {
   const extra = (e as { stderr?: unknown }).stderr;
   return typeof extra === 'string' && extra.trim() ? `${e.message}: ${extra.trim()}` : e.message;
 }
+
+/** What the extension wires Start Work to. */
+export interface StartWorkWiring {
+  session: StartWorkDeps['session'];
+  git: { readonly activeRepository: StartWorkRepository | undefined };
+  folders: Pick<FolderContext, 'patterns' | 'folderSettings'>;
+  /** The worklist's rows, most customer value first. */
+  ranked: () => readonly StartWorkTicket[];
+  /** The `started` milestone (never awaited: it may wait on the one-time preview). */
+  started: (repository: string, key: string) => unknown;
+  log: StartWorkDeps['log'];
+}
+
+/** The command handler as the extension registers it. */
+export function startWorkCommand(w: StartWorkWiring): (arg?: unknown) => Promise<string | undefined> {
+  return (arg) => startWork({
+    session: w.session,
+    log: w.log,
+    tickets: async () => [...w.ranked()],
+    repository: () => w.git.activeRepository,
+    patterns: () => w.folders.patterns(),
+    branchTemplate: (repo) => w.folders.folderSettings(folderFor(repo)).settings.branchTemplate,
+    onStarted: (root, key) => void w.started(root, key),
+  }, arg);
+}
+

@@ -56,6 +56,17 @@ const targets = [
     metafile: true,
   },
   {
+    // Start Work and progress notes, loaded the first time either is used.
+    ...common,
+    entryPoints: ['src/vscode/workflow.ts'],
+    outfile: 'dist/workflow.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+    metafile: true,
+  },
+  {
     ...common,
     entryPoints: ['src/webview/main.ts'],
     outfile: 'dist/webview.js',

@@ -65,6 +65,13 @@ if (!args.includes('--skip-package')) {
     for (const f of fs.readdirSync(root).filter((n) => n.endsWith('.vsix'))) fs.rmSync(path.join(root, f));
     // `vsce package` runs vscode:prepublish (the production esbuild) first.
     mustRun(bin('vsce'), ['package', '--no-dependencies']);
+    // The budget every window pays at start: the lazily loaded bundles (remote, workflow) are not in it.
+    const size = fs.statSync(path.join(root, 'dist', 'extension.js')).size;
+    console.log(`dist/extension.js: ${(size / 1024).toFixed(1)} KB (budget 200 KB)`);
+    if (size > 200 * 1024) {
+      console.error('✗ dist/extension.js is over its 200 KB budget: move what only some users need into a lazily loaded bundle');
+      process.exit(1);
+    }
   });
 }
 step('code-server', () => ensureCodeServer());

@@ -12,14 +12,13 @@ import { GitWatcher } from './vscode/git';
 import { notify } from './vscode/notify';
 import { TicketOverrides } from './vscode/overrides';
 import { Presenter } from './vscode/presenter';
-import { ProgressService } from './vscode/progress';
 import { QuestionService, openOutbox } from './vscode/questionService';
 import { TokenStore } from './vscode/secrets';
 import { followSelection } from './vscode/selection';
 import { SidebarView } from './vscode/sidebarView';
 import { registerTicketHovers } from './vscode/hovers';
 import { registerLmTool } from './vscode/lmTool';
-import { startWorkCommand } from './vscode/startWork';
+import { LazyProgress, lazyStartWork } from './vscode/lazyWorkflow';
 import { TicketStatusItem } from './vscode/statusItem';
 import { WorklistView } from './vscode/worklistView';
 
@@ -56,7 +55,7 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
   });
   const questions = new QuestionService(await openOutbox(context.globalStorageUri, log), session, git, log,
     (folder) => folders.senders(folder), (folder) => folders.progressSender(folder));
-  const progress = new ProgressService({ git, session, questions, state: context.globalState, log });
+  const progress = new LazyProgress({ git, session, questions, state: context.globalState, log });
   const openData = () => openDataFile(folders);
   const sidebar = new SidebarView(context.extensionUri, session, presenter, sidebarActions({ session, questions, openDataFile: openData }), log);
   const status = new TicketStatusItem(session, presenter, () => folders.settings().settings['statusBar.showWhenNoTicket']);
@@ -72,7 +71,7 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
     registerLmTool({ session, presenter, ttlMs: () => folders.sessionOptions().ttlMs() }),
     ...registerCommands({
       session, presenter, sidebar: () => sidebar, questions, overrides, credentials, openDataFile: openData, progress,
-      startWork: startWorkCommand({ session, git, folders, log, ranked: () => worklist.current?.rows ?? [], started: (root, key) => progress.started(root, key) }),
+      startWork: lazyStartWork({ session, git, folders, log, ranked: () => worklist.current?.rows ?? [], started: (root, key) => progress.started(root, key) }),
     }),
   );
   // Not awaited: HEAD files are read at once; the Git extension joins in when it is ready.

@@ -13,7 +13,7 @@ import { mailtoFor, openSafely } from './links';
 import { confirm, notify } from './notify';
 import type { Credentials } from './credentials';
 import type { FolderContext } from './folderContext';
-import type { ProgressService } from './progress';
+import type { LazyProgress } from './lazyWorkflow';
 
 export interface CommandDeps {
   session: Session;
@@ -26,7 +26,7 @@ export interface CommandDeps {
   /** *Start Work on Ticket…* with an optional key or `{ key, title }`. */
   startWork: (arg?: unknown) => Promise<unknown>;
   /** Progress notes to sales: *Manage Progress Notes*. */
-  progress: ProgressService;
+  progress: Pick<LazyProgress, 'manage'>;
 }
 
 /** Opens the folder's data file in an editor. */

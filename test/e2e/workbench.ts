@@ -328,3 +328,88 @@ export async function editorTextPoint(page: Page, text: string): Promise<{ x: nu
   })(${JSON.stringify(text)})`);
   return found ?? undefined;
 }
+
+/** One modal dialog as rendered (VS Code's `.monaco-dialog-box`): its message, detail and buttons. */
+export interface SeenDialog {
+  message: string;
+  detail: string;
+  buttons: string[];
+}
+
+/**
+ * Records every modal dialog the workbench renders, from page load on, so a test can tell how often
+ * one was shown even after it was answered. Install before `page.goto`; read with `seenDialogs`.
+ */
+export async function recordDialogs(page: Page): Promise<void> {
+  // A string: this project compiles without the DOM library, and the script runs in the page.
+  await page.addInitScript(`(() => {
+    if (window.top !== window) return;
+    const seen = [];
+    const boxes = new WeakSet();
+    window.__ccDialogs = seen;
+    const scan = () => {
+      for (const box of document.querySelectorAll('.monaco-dialog-box')) {
+        if (boxes.has(box)) continue;
+        const message = box.querySelector('.dialog-message-text')?.textContent || '';
+        if (!message) continue;
+        boxes.add(box);
+        seen.push({
+          message,
+          detail: box.querySelector('.dialog-message-detail')?.textContent || '',
+          buttons: Array.from(box.querySelectorAll('.dialog-buttons .monaco-button')).map((b) => (b.textContent || '').trim()),
+        });
+      }
+    };
+    new MutationObserver(scan).observe(document, { subtree: true, childList: true, characterData: true });
+  })()`);
+}
+
+/** What recordDialogs saw since the page was last loaded. */
+export function seenDialogs(page: Page): Promise<SeenDialog[]> {
+  return page.evaluate<SeenDialog[]>('window.__ccDialogs ?? []');
+}
+
+/** The modal dialog on screen: waits for it, reads it, presses one of its buttons. */
+export function modalDialog(page: () => Page) {
+  const box = (): Locator => page().locator('.monaco-dialog-box');
+
+  /** Waits until a dialog whose message matches `message` is visible; returns what it says. */
+  async function shows(message: RegExp, timeout = 30_000): Promise<SeenDialog> {
+    const dialog = box().filter({ hasText: message }).first();
+    await dialog.waitFor({ state: 'visible', timeout }).catch(async () => {
+      const other = await box().allInnerTexts().catch(() => []);
+      assert.fail(`no dialog matching ${message} within ${timeout} ms${other.length ? `; dialogs: ${other.join(' | ')}` : ''}`);
+    });
+    return {
+      message: (await dialog.locator('.dialog-message-text').innerText()).trim(),
+      detail: (await dialog.locator('.dialog-message-detail').innerText().catch(() => '')).trim(),
+      buttons: (await dialog.locator('.dialog-buttons .monaco-button').allInnerTexts()).map((t) => t.trim()),
+    };
+  }
+
+  /** Presses the dialog's button named `name` and waits until the dialog is gone. */
+  async function press(name: string): Promise<void> {
+    await box().getByRole('button', { name, exact: true }).click({ timeout: 10_000 });
+    await box().waitFor({ state: 'detached', timeout: 10_000 });
+  }
+
+  return { box, shows, press };
+}
+
+/**
+ * *Customer Context: Start Work on Ticket…* from the Command Palette, as a person does: types `key`
+ * into the ticket pick, chooses "Enter a ticket key…" and confirms the key in the input box.
+ */
+export async function startWorkOn(page: () => Page, key: string): Promise<void> {
+  const p = page();
+  await workbench(page).runCommand('Customer Context: Start Work on Ticket');
+  const widget = p.locator('.quick-input-widget');
+  await widget.locator('.quick-input-title', { hasText: 'Start Work on Ticket' }).waitFor({ timeout: 10_000 });
+  const input = widget.locator('input.input');
+  await input.fill(key);
+  await workbench(page).pick(/Enter a ticket key/);
+  // The same widget turns into the input box, with the key typed above as its value.
+  await widget.locator('.quick-input-message', { hasText: 'Ticket key, e.g.' }).waitFor({ timeout: 10_000 });
+  await until(async () => (await input.inputValue()) === key, 5_000, async () => `the key box holds "${await input.inputValue()}"`);
+  await input.press('Enter');
+}

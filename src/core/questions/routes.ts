@@ -12,7 +12,7 @@
 // HttpClient either), the outbox decides by the error kind.
 import { ProviderError } from '../errors';
 import type { TicketComment } from '../model';
-import { hasMarker, MarkerPrefix, primaryDeal, questionMarker } from './messages';
+import { hasMarker, MarkerPrefix, messageQuestion, primaryDeal, questionMarker } from './messages';
 import type { Answer, RemoteRef } from './sender';
 import type { Question, QuestionDeal } from './question';
 
@@ -72,6 +72,21 @@ export function dealFor(provider: string, q: Question, valid: RegExp): QuestionD
     );
   }
   return deal;
+}
+
+/** The one deal a progress item is for (its id valid for that CRM); a clear error for none or several. */
+export function progressDeal(provider: string, q: Question, valid: RegExp, noun = 'deal'): QuestionDeal {
+  if (q.deals.length > 1) {
+    throw new ProviderError('badRequest', `${provider}: a progress note is for exactly one ${noun}; item ${q.id} names ${q.deals.length}.`, { provider });
+  }
+  return dealFor(provider, q, valid);
+}
+
+/** A progress note's text for a salesperson: the item's text, cut, with stray markers broken. */
+export function progressText(provider: string, q: Question): string {
+  const text = messageQuestion(q).text.trim();
+  if (!text) throw new ProviderError('badRequest', `${provider}: progress item ${q.id} has no text.`, { provider });
+  return text;
 }
 
 const Entities: Record<string, string> = { lt: '<', gt: '>', quot: '"', '#39': "'", nbsp: ' ', amp: '&' };

@@ -7,7 +7,7 @@ import * as z from 'zod/mini';
 import { ProviderError } from '../../errors';
 import { hasMarker, messageQuestion, questionMarker, safeUrl } from '../../questions/messages';
 import type { Question, QuestionDeal } from '../../questions/question';
-import { dealFor } from '../../questions/routes';
+import { progressDeal } from '../../questions/routes';
 import type { RouteSender } from '../../questions/sender';
 import { Bitrix24, type Bitrix24Api } from './api';
 import { noBbCode } from './todos';
@@ -24,16 +24,6 @@ const CommentList = z.array(
   z.looseObject({ ID: Id, COMMENT: z.optional(z.nullable(z.string())) }),
 );
 
-function progressDeal(q: Question): QuestionDeal {
-  if (q.deals.length > 1) {
-    throw new ProviderError(
-      'badRequest',
-      `${Bitrix24}: a progress note is for exactly one deal; item ${q.id} names ${q.deals.length}.`,
-      { provider: Bitrix24 },
-    );
-  }
-  return dealFor(Bitrix24, q, DealId);
-}
 
 /** The comment's text: the item's text with BB-code broken, then the marker line. */
 export function bitrix24ProgressText(q: Question): string {
@@ -50,7 +40,7 @@ export function bitrix24ProgressText(q: Question): string {
 
 /** `crm.timeline.comment.add` parameters: the note on the item's one deal. */
 export function bitrix24ProgressComment(q: Question): Record<string, unknown> {
-  const deal = progressDeal(q);
+  const deal = progressDeal(Bitrix24, q, DealId);
   return {
     fields: { ENTITY_ID: Number(deal.id), ENTITY_TYPE: 'deal', COMMENT: bitrix24ProgressText(q) },
   };
@@ -69,10 +59,10 @@ export function bitrix24ProgressSender(api: Bitrix24Api): RouteSender {
         { method: 'crm.timeline.comment.add', params, write: true, signal },
         Id,
       );
-      return { remoteId: res.result, remoteUrl: dealUrl(progressDeal(q)) };
+      return { remoteId: res.result, remoteUrl: dealUrl(progressDeal(Bitrix24, q, DealId)) };
     },
     async reconcile(q, signal) {
-      const deal = progressDeal(q);
+      const deal = progressDeal(Bitrix24, q, DealId);
       let start: number | undefined;
       for (let page = 0; page < MaxPages; page++) {
         const res = await api.call(

@@ -4,17 +4,14 @@
 // branch or excerpt) goes out. Found again after an ambiguous failure by a notes search for the
 // marker, which trails the write by a few seconds (HubSpot's search index), hence the delay.
 import * as z from 'zod/mini';
-import { ProviderError } from '../../errors';
 import type { HttpClient } from '../../http';
 import {
   escapeHtml,
   hasMarker,
-  messageQuestion,
   questionMarker,
-  safeUrl,
-} from '../../questions/messages';
-import type { Question, QuestionDeal } from '../../questions/question';
-import { dealFor } from '../../questions/routes';
+  safeUrl } from '../../questions/messages';
+import type { Question } from '../../questions/question';
+import { progressDeal, progressText } from '../../questions/routes';
 import type { RouteSender } from '../../questions/sender';
 
 const PROVIDER = 'HubSpot';
@@ -22,32 +19,11 @@ const PROVIDER = 'HubSpot';
 export const HubSpotNoteToDeal = 214;
 const DealId = /^\d{1,20}$/;
 
-/** The one deal a progress item is for; a clear error when it has none or several. */
-function progressDeal(q: Question): QuestionDeal {
-  if (q.deals.length > 1) {
-    throw new ProviderError(
-      'badRequest',
-      `${PROVIDER}: a progress note is for exactly one deal; item ${q.id} names ${q.deals.length}.`,
-      { provider: PROVIDER },
-    );
-  }
-  return dealFor(PROVIDER, q, DealId);
-}
 
-/** The note's text for a salesperson: the item's text, cut, with stray markers broken. */
-function noteText(q: Question): string {
-  const text = messageQuestion(q).text.trim();
-  if (!text) {
-    throw new ProviderError('badRequest', `${PROVIDER}: progress item ${q.id} has no text.`, {
-      provider: PROVIDER,
-    });
-  }
-  return text;
-}
 
 /** The note body: the escaped text (line breaks kept) and a last paragraph with the marker. */
 export function hubspotProgressBody(q: Question): string {
-  const text = escapeHtml(noteText(q)).replace(/\r\n|\r|\n/g, '<br>');
+  const text = escapeHtml(progressText(PROVIDER, q)).replace(/\r\n|\r|\n/g, '<br>');
   const marker = escapeHtml(questionMarker(q.id));
   return `<p>${text}</p><p><em>Sent with Customer Context · ${marker}</em></p>`;
 }
@@ -60,16 +36,14 @@ function timestamp(q: Question): string {
 
 /** `POST /crm/v3/objects/notes` body: the note, associated with the item's one deal. */
 export function hubspotProgressNote(q: Question): Record<string, unknown> {
-  const deal = progressDeal(q);
+  const deal = progressDeal(PROVIDER, q, DealId);
   return {
     properties: { hs_timestamp: timestamp(q), hs_note_body: hubspotProgressBody(q) },
     associations: [
       {
         to: { id: deal.id },
-        types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: HubSpotNoteToDeal }],
-      },
-    ],
-  };
+        types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: HubSpotNoteToDeal }] },
+    ] };
 }
 
 const Created = z.looseObject({ id: z.string() });
@@ -77,10 +51,8 @@ const Search = z.looseObject({
   results: z.array(
     z.looseObject({
       id: z.string(),
-      properties: z.record(z.string(), z.optional(z.nullable(z.string()))),
-    }),
-  ),
-});
+      properties: z.record(z.string(), z.optional(z.nullable(z.string()))) }),
+  ) });
 
 /** Posts one progress note on the item's deal; reconciles by a notes search for the marker. */
 export function hubspotProgressSender(http: HttpClient): RouteSender {
@@ -93,10 +65,10 @@ export function hubspotProgressSender(http: HttpClient): RouteSender {
         { method: 'POST', path: '/crm/v3/objects/notes', body, signal },
         Created,
       );
-      return { remoteId: res.id, remoteUrl: safeUrl(progressDeal(q).url) };
+      return { remoteId: res.id, remoteUrl: safeUrl(progressDeal(PROVIDER, q, DealId).url) };
     },
     async reconcile(q, signal) {
-      const deal = progressDeal(q);
+      const deal = progressDeal(PROVIDER, q, DealId);
       const res = await http.json(
         {
           method: 'POST',
@@ -106,19 +78,15 @@ export function hubspotProgressSender(http: HttpClient): RouteSender {
               {
                 filters: [
                   { propertyName: 'hs_note_body', operator: 'CONTAINS_TOKEN', value: `*${q.id}*` },
-                ],
-              },
+                ] },
             ],
             properties: ['hs_note_body'],
-            limit: 10,
-          },
+            limit: 10 },
           idempotent: true,
-          signal,
-        },
+          signal },
         Search,
       );
       const hit = res.results.find((r) => hasMarker(r.properties.hs_note_body ?? '', q.id));
       return hit ? { remoteId: hit.id, remoteUrl: safeUrl(deal.url) } : undefined;
-    },
-  };
+    } };
 }

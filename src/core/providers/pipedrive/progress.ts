@@ -10,10 +10,9 @@ import {
   hasMarker,
   messageQuestion,
   questionMarker,
-  safeUrl,
-} from '../../questions/messages';
-import type { Question, QuestionDeal } from '../../questions/question';
-import { dealFor } from '../../questions/routes';
+  safeUrl } from '../../questions/messages';
+import type { Question } from '../../questions/question';
+import { progressDeal } from '../../questions/routes';
 import type { RouteSender } from '../../questions/sender';
 
 const PROVIDER = 'Pipedrive';
@@ -23,24 +22,13 @@ const PAGE = 100;
 /** Pages of a deal's notes searched for the marker. */
 const MaxPages = 3;
 
-function progressDeal(q: Question): QuestionDeal {
-  if (q.deals.length > 1) {
-    throw new ProviderError(
-      'badRequest',
-      `${PROVIDER}: a progress note is for exactly one deal; item ${q.id} names ${q.deals.length}.`,
-      { provider: PROVIDER },
-    );
-  }
-  return dealFor(PROVIDER, q, DealId);
-}
 
 /** The note's HTML: the escaped text (line breaks kept) and a last paragraph with the marker. */
 export function pipedriveProgressContent(q: Question): string {
   const text = messageQuestion(q).text.trim();
   if (!text) {
     throw new ProviderError('badRequest', `${PROVIDER}: progress item ${q.id} has no text.`, {
-      provider: PROVIDER,
-    });
+      provider: PROVIDER });
   }
   const html = escapeHtml(text).replace(/\r\n|\r|\n/g, '<br>');
   const marker = escapeHtml(questionMarker(q.id));
@@ -49,13 +37,12 @@ export function pipedriveProgressContent(q: Question): string {
 
 /** `POST /api/v1/notes` body: the note on the item's one deal. */
 export function pipedriveProgressNote(q: Question): Record<string, unknown> {
-  return { content: pipedriveProgressContent(q), deal_id: Number(progressDeal(q).id) };
+  return { content: pipedriveProgressContent(q), deal_id: Number(progressDeal(PROVIDER, q, DealId).id) };
 }
 
 const Created = z.looseObject({
   success: z.optional(z.nullable(z.boolean())),
-  data: z.optional(z.nullable(z.looseObject({ id: z.optional(z.nullable(z.number())) }))),
-});
+  data: z.optional(z.nullable(z.looseObject({ id: z.optional(z.nullable(z.number())) }))) });
 const NoteList = z.looseObject({
   // v1 lists answer `data: null`, not `[]`, when there is nothing.
   data: z.optional(
@@ -70,14 +57,11 @@ const NoteList = z.looseObject({
           z.nullable(
             z.looseObject({
               more_items_in_collection: z.optional(z.nullable(z.boolean())),
-              next_start: z.optional(z.nullable(z.number())),
-            }),
+              next_start: z.optional(z.nullable(z.number())) }),
           ),
-        ),
-      }),
+        ) }),
     ),
-  ),
-});
+  ) });
 
 /** Posts one progress note on the item's deal; reconciles by the deal's notes (marker). */
 export function pipedriveProgressSender(http: HttpClient): RouteSender {
@@ -87,23 +71,21 @@ export function pipedriveProgressSender(http: HttpClient): RouteSender {
       const res = await http.json({ method: 'POST', path: '/api/v1/notes', body, signal }, Created);
       if (res.success === false) {
         throw new ProviderError('badRequest', `${PROVIDER}: the progress note was not created.`, {
-          provider: PROVIDER,
-        });
+          provider: PROVIDER });
       }
       const id = res.data?.id;
       const remoteId = id === undefined || id === null ? undefined : String(id);
-      return { remoteId, remoteUrl: safeUrl(progressDeal(q).url) };
+      return { remoteId, remoteUrl: safeUrl(progressDeal(PROVIDER, q, DealId).url) };
     },
     async reconcile(q, signal) {
-      const deal = progressDeal(q);
+      const deal = progressDeal(PROVIDER, q, DealId);
       let start = 0;
       for (let page = 0; page < MaxPages; page++) {
         const res = await http.json(
           {
             path: '/api/v1/notes',
             query: { deal_id: deal.id, sort: 'id DESC', start, limit: PAGE },
-            signal,
-          },
+            signal },
           NoteList,
         );
         const hit = (res.data ?? []).find((n) => hasMarker(n.content ?? '', q.id));
@@ -113,6 +95,5 @@ export function pipedriveProgressSender(http: HttpClient): RouteSender {
         start = more.next_start;
       }
       return undefined;
-    },
-  };
+    } };
 }

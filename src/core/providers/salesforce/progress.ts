@@ -5,9 +5,9 @@
 import * as z from 'zod/mini';
 import { ProviderError } from '../../errors';
 import type { HttpClient } from '../../http';
-import { clip, messageQuestion, questionMarker, safeUrl } from '../../questions/messages';
-import type { Question, QuestionDeal } from '../../questions/question';
-import { dealFor } from '../../questions/routes';
+import { clip, questionMarker, safeUrl } from '../../questions/messages';
+import type { Question } from '../../questions/question';
+import { progressDeal, progressText } from '../../questions/routes';
 import type { RouteSender } from '../../questions/sender';
 import { soqlLike, soqlString } from './soql';
 
@@ -18,26 +18,7 @@ const MaxSubject = 255;
 /** Task.Description is a long text area of 32,000 characters. */
 const MaxDescription = 32_000;
 
-function progressDeal(q: Question): QuestionDeal {
-  if (q.deals.length > 1) {
-    throw new ProviderError(
-      'badRequest',
-      `${PROVIDER}: a progress note is for exactly one deal; item ${q.id} names ${q.deals.length}.`,
-      { provider: PROVIDER },
-    );
-  }
-  return dealFor(PROVIDER, q, SF_ID);
-}
 
-function noteText(q: Question): string {
-  const text = messageQuestion(q).text.trim();
-  if (!text) {
-    throw new ProviderError('badRequest', `${PROVIDER}: progress item ${q.id} has no text.`, {
-      provider: PROVIDER,
-    });
-  }
-  return text;
-}
 
 /** The day the milestone was reached (YYYY-MM-DD, UTC), else today. */
 function activityDate(q: Question): string {
@@ -51,8 +32,8 @@ function activityDate(q: Question): string {
  * the whole text with the marker on its last line.
  */
 export function salesforceProgressTask(q: Question): Record<string, unknown> {
-  const deal = progressDeal(q);
-  const text = noteText(q);
+  const deal = progressDeal(PROVIDER, q, SF_ID);
+  const text = progressText(PROVIDER, q);
   const marker = questionMarker(q.id);
   const tail = ` [${marker}]`;
   const end = `\n\nSent with Customer Context · ${marker}`;
@@ -62,15 +43,13 @@ export function salesforceProgressTask(q: Question): Record<string, unknown> {
     WhatId: deal.id,
     Status: 'Completed',
     Priority: 'Normal',
-    ActivityDate: activityDate(q),
-  };
+    ActivityDate: activityDate(q) };
 }
 
 const Created = z.looseObject({
   id: z.optional(z.nullable(z.string())),
   success: z.optional(z.nullable(z.boolean())),
-  errors: z.optional(z.nullable(z.array(z.unknown()))),
-});
+  errors: z.optional(z.nullable(z.array(z.unknown()))) });
 const Query = z.looseObject({ records: z.array(z.looseObject({ Id: z.string() })) });
 
 /** Posts one completed Task per progress item; reconciles by SOQL on the Subject's marker. */
@@ -103,10 +82,10 @@ export function salesforceProgressSender(
           { provider: PROVIDER },
         );
       }
-      return { remoteId: res.id, remoteUrl: safeUrl(progressDeal(q).url) };
+      return { remoteId: res.id, remoteUrl: safeUrl(progressDeal(PROVIDER, q, SF_ID).url) };
     },
     async reconcile(q, signal) {
-      const deal = progressDeal(q);
+      const deal = progressDeal(PROVIDER, q, SF_ID);
       const soql =
         `SELECT Id FROM Task WHERE WhatId = ${soqlString(deal.id)} ` +
         `AND Subject LIKE ${soqlLike(questionMarker(q.id), 'contains')} LIMIT 5`;
@@ -116,6 +95,5 @@ export function salesforceProgressSender(
       );
       const hit = res.records[0];
       return hit ? { remoteId: hit.Id, remoteUrl: safeUrl(deal.url) } : undefined;
-    },
-  };
+    } };
 }

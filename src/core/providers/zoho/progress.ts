@@ -6,8 +6,8 @@ import * as z from 'zod/mini';
 import { ProviderError, isProviderError } from '../../errors';
 import type { HttpClient } from '../../http';
 import { hasMarker, messageQuestion, questionMarker, safeUrl } from '../../questions/messages';
-import type { Question, QuestionDeal } from '../../questions/question';
-import { dealFor } from '../../questions/routes';
+import type { Question } from '../../questions/question';
+import { progressDeal } from '../../questions/routes';
 import type { RouteSender } from '../../questions/sender';
 import { PROVIDER } from './auth';
 import { ZohoApi } from './crm';
@@ -22,8 +22,7 @@ const Str = z.optional(z.nullable(z.string()));
 const ResultRecord = z.looseObject({
   code: z.string(),
   message: Str,
-  details: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
-});
+  details: z.optional(z.nullable(z.record(z.string(), z.unknown()))) });
 const CreateResponse = z.looseObject({ data: z.array(ResultRecord) });
 const NotesPage = z.optional(
   z.looseObject({
@@ -32,27 +31,15 @@ const NotesPage = z.optional(
         z.array(
           z.looseObject({
             id: z.pipe(z.union([z.string(), z.number()]), z.transform((v) => String(v))),
-            Note_Content: Str,
-          }),
+            Note_Content: Str }),
         ),
       ),
     ),
     info: z.optional(
       z.nullable(z.looseObject({ more_records: z.optional(z.nullable(z.boolean())) })),
-    ),
-  }),
+    ) }),
 );
 
-function progressDeal(q: Question): QuestionDeal {
-  if (q.deals.length > 1) {
-    throw new ProviderError(
-      'badRequest',
-      `${PROVIDER}: a progress note is for exactly one deal; item ${q.id} names ${q.deals.length}.`,
-      { provider: PROVIDER },
-    );
-  }
-  return dealFor(PROVIDER, q, DealId);
-}
 
 /** The `POST …/Deals/{id}/Notes` body: a fixed title, the text and the marker line. */
 export function zohoProgressNote(
@@ -61,8 +48,7 @@ export function zohoProgressNote(
   const text = messageQuestion(q).text.trim();
   if (!text) {
     throw new ProviderError('badRequest', `${PROVIDER}: progress item ${q.id} has no text.`, {
-      provider: PROVIDER,
-    });
+      provider: PROVIDER });
   }
   const content = `${text}\n\nSent with Customer Context · ${questionMarker(q.id)}`;
   return { data: [{ Note_Title: ProgressNoteTitle, Note_Content: content }] };
@@ -76,13 +62,12 @@ function text(v: unknown): string | undefined {
 export function zohoProgressSender(http: HttpClient): RouteSender {
   return {
     async send(q, signal) {
-      const deal = progressDeal(q);
+      const deal = progressDeal(PROVIDER, q, DealId);
       const res = await http.request({
         method: 'POST',
         path: `${ZohoApi}/Deals/${deal.id}/Notes`,
         body: zohoProgressNote(q),
-        signal,
-      });
+        signal });
       const parsed = CreateResponse.safeParse(res.data);
       const record = parsed.success ? parsed.data.data[0] : undefined;
       if (!record) {
@@ -104,14 +89,13 @@ export function zohoProgressSender(http: HttpClient): RouteSender {
           {
             provider: PROVIDER,
             status: res.status,
-            vendorMessage: `${record.message ?? ''} (${record.code})`,
-          },
+            vendorMessage: `${record.message ?? ''} (${record.code})` },
         );
       }
       return { remoteId: text(record.details?.id), remoteUrl: safeUrl(deal.url) };
     },
     async reconcile(q, signal) {
-      const deal = progressDeal(q);
+      const deal = progressDeal(PROVIDER, q, DealId);
       for (let page = 1; page <= MaxPages; page++) {
         let res: z.infer<typeof NotesPage>;
         try {
@@ -119,8 +103,7 @@ export function zohoProgressSender(http: HttpClient): RouteSender {
             {
               path: `${ZohoApi}/Deals/${deal.id}/Notes`,
               query: { fields: 'Note_Content', per_page: 200, page },
-              signal,
-            },
+              signal },
             NotesPage,
           );
         } catch (e) {
@@ -133,6 +116,5 @@ export function zohoProgressSender(http: HttpClient): RouteSender {
         if (res?.info?.more_records !== true) break;
       }
       return undefined;
-    },
-  };
+    } };
 }

@@ -100,6 +100,9 @@ export class FolderContext {
     return [
       this.reloaded,
       this.git.onDidChange((s) => session.setGitState(s)),
+      // The providers' signature holds the remotes (a forge's project comes from them): reload when
+      // the Git extension reports them, which is often after the first lookup from .git/HEAD.
+      this.git.onDidChangeRemotes(() => reload('the git remotes changed', false)),
       this.dataFiles.onDidChange((file) => reload(`${file} changed`, true)),
       this.tokens.onDidChange((vendor) => {
         forgetProviders();

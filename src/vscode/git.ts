@@ -72,7 +72,10 @@ interface Watched {
 export class GitWatcher implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<GitState>();
   readonly onDidChange = this.changed.event;
-  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private readonly remotesChanged = new vscode.EventEmitter<void>();
+  /** The remotes of a repository changed (or became known): forges find their project there. */
+  readonly onDidChangeRemotes = this.remotesChanged.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed, this.remotesChanged];
   private readonly watched = new Map<string, Watched>();
   private api: GitApi | undefined;
   private current: GitState = { kind: 'noFolder' };
@@ -156,9 +159,23 @@ export class GitWatcher implements vscode.Disposable {
     if (repo && !w.repo) {
       w.repo = repo;
       const entry = w;
+      w.disposables.push(this.followRemotes(repo));
       w.disposables.push(repo.state.onDidChange(() => void this.rereadHead(root, entry)));
     }
     return w;
+  }
+
+  /** Fires onDidChangeRemotes when the repository's remotes differ from the last seen (none at first). */
+  private followRemotes(repo: GitRepository): vscode.Disposable {
+    let seen = '[]';
+    const check = () => {
+      const now = JSON.stringify(repo.state.remotes ?? []);
+      if (now === seen) return;
+      seen = now;
+      this.remotesChanged.fire();
+    };
+    check();
+    return repo.state.onDidChange(check);
   }
 
   private async track(repo: GitRepository): Promise<void> {
@@ -168,6 +185,7 @@ export class GitWatcher implements vscode.Disposable {
     else {
       const w: Watched = this.watched.get(root) ?? { disposables: [] };
       w.repo = repo;
+      w.disposables.push(this.followRemotes(repo));
       w.disposables.push(repo.state.onDidChange(() => this.emit()));
       this.watched.set(root, w);
     }

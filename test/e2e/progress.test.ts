@@ -89,7 +89,7 @@ describe('Progress notes to sales (code-server + fake Jira + HubSpot)', function
   /** How many of `previews` were seen before the current page load. */
   let previewsBeforeLoad = 0;
 
-  const { statusItem, sidebar, sidebarShows, openSidebar } = workbench(() => page);
+  const { statusItem, sidebarShows, openSidebar } = workbench(() => page);
   const dialog = modalDialog(() => page);
 
   // ---------------------------------------------------------------------------------------------------

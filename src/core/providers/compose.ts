@@ -145,7 +145,7 @@ export function buildSenders(settings: Settings, env: ComposeEnv): RouteSenders 
     }
     try {
       checkCredentialUrl(v, settings);
-      senders[route] = make(vendorContext(v, settings, env));
+      senders[route] = Object.assign(make(vendorContext(v, settings, env)), { vendor: v.id });
     } catch (e) {
       const err = e instanceof ProviderError ? e : new ProviderError('notConfigured', String((e as Error)?.message ?? e));
       senders[route] = unconfiguredSender(err.message, err.details.where);

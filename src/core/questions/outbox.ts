@@ -19,6 +19,7 @@ import {
   transition,
   type OutboxEntry,
   type OutboxEvent,
+  type RouteState,
 } from './outboxEntry';
 import {
   awaitsAnswer,
@@ -81,6 +82,11 @@ export interface OutboxOptions {
 /** A disposable listener registration (structurally a vscode.Disposable). */
 export interface Subscription {
   dispose(): void;
+}
+
+/** Whether `s` went out through another vendor than `sender` (the CRM setting changed since). */
+function foreign(s: RouteState, sender: RouteSender | undefined): boolean {
+  return !!(s.vendor && sender?.vendor && s.vendor !== sender.vendor);
 }
 
 /**
@@ -281,7 +287,7 @@ export class Outbox {
         const s = entry.routes[r];
         const reader = senders[r]?.answer;
         if (signal?.aborted) return;
-        if (!s || s.state !== 'sent' || !reader) continue;
+        if (!s || s.state !== 'sent' || !reader || foreign(s, senders[r])) continue;
         try {
           const answer = await reader.call(
             senders[r],
@@ -315,7 +321,7 @@ export class Outbox {
       const usable = senders && sendersOf(senders, e.question);
       for (const r of RouteNames) {
         const s = e.routes[r];
-        if (!s || MANUAL_ROUTES.has(r) || (usable && !usable[r])) continue;
+        if (!s || MANUAL_ROUTES.has(r) || (usable && (!usable[r] || foreign(s, usable[r])))) continue;
         const leaseExpiresAt =
           s.state === 'sending'
             ? (await this.leases.read(this.store.leaseFile(e.question.id)))?.expiresAt
@@ -361,7 +367,7 @@ export class Outbox {
         const fresh = await this.get(id);
         if (!fresh || fresh.discarded) return;
         const s = fresh.routes[route];
-        if (!s) continue;
+        if (!s || foreign(s, sender)) continue;
         // Holding the lease, a 'sending' route is an orphan: its sender died mid-send.
         const orphan = s.state === 'sending';
         if (!orphan && !isDue(s, this.now())) continue;
@@ -386,7 +392,7 @@ export class Outbox {
       const s = e.routes[route];
       if (!s) return e;
       uncertain = isUncertain(s, orphan);
-      return transition(e, { type: 'sending', route }, this.now());
+      return transition(e, { type: 'sending', route, vendor: sender.vendor }, this.now());
     });
     if (!marked) return;
 

@@ -37,6 +37,8 @@ export const RouteState = z.looseObject({
   lastError: z.optional(z.string()),
   /** Set while a send may have reached the remote unconfirmed: reconcile before resending. */
   mayHaveBeenSent: z.optional(z.boolean()),
+  /** The vendor (registry id) the route went out through; set when its first request leaves. */
+  vendor: z.optional(z.string()),
   remoteId: z.optional(z.string()),
   remoteUrl: z.optional(z.string()),
   /** ISO timestamp of delivery. */
@@ -78,7 +80,7 @@ export type OutboxEvent =
   /** The person stopped the question; the entry stays, flagged, for every window to hide. */
   | { type: 'discard' }
   /** The request for `route` is about to leave (written before it does). */
-  | { type: 'sending'; route: RouteName }
+  | { type: 'sending'; route: RouteName; vendor?: string }
   /** `route` was delivered (or found delivered); creates the route when it was not queued. */
   | { type: 'sent'; route: RouteName; remote?: RemoteRef }
   /** An attempt on `route` failed with `error`; see `failedState`. */
@@ -140,6 +142,7 @@ export function transition(entry: OutboxEntry, event: OutboxEvent, now: number):
       return withRoute(entry, event.route, {
         ...s,
         state: 'sending',
+        ...((s.vendor ?? event.vendor) ? { vendor: s.vendor ?? event.vendor } : {}),
         attempts: s.attempts + 1,
         nextAttemptAt: undefined,
         mayHaveBeenSent: true,

@@ -25,6 +25,11 @@ export interface RouteSender {
   reconcileDelayMs?: number;
   /** Reads the sales owner's answer to a delivered message, if any. */
   answer?(q: Question, remote: RemoteRef, signal?: AbortSignal): Promise<Answer | undefined>;
+  /**
+   * The vendor (registry id) this sender delivers to. A route that went out through another vendor
+   * (the CRM setting changed since) is neither reconciled, resent nor read through this one.
+   */
+  vendor?: string;
 }
 
 /** The senders a window can use now, by route; a missing route is left queued. */

@@ -9,7 +9,8 @@ import {
   escapeHtml,
   hasMarker,
   questionMarker,
-  safeUrl } from '../../questions/messages';
+  safeUrl,
+} from '../../questions/messages';
 import type { Question } from '../../questions/question';
 import { progressDeal, progressText } from '../../questions/routes';
 import type { RouteSender } from '../../questions/sender';

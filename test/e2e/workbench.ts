@@ -413,3 +413,33 @@ export async function startWorkOn(page: () => Page, key: string): Promise<void> 
   await until(async () => (await input.inputValue()) === key, 5_000, async () => `the key box holds "${await input.inputValue()}"`);
   await input.press('Enter');
 }
+
+/**
+ * Sets a boolean user setting in the Settings editor, as a person does (the web workbench does not
+ * watch settings.json for outside edits, so writing the file would change nothing until a reload),
+ * then closes the editor. Returns once the checkbox shows `value`.
+ */
+export async function setBooleanSetting(page: () => Page, id: string, value: boolean): Promise<void> {
+  const p = page();
+  await workbench(page).runCommand('Preferences: Open Settings (UI)');
+  const editor = p.locator('.settings-editor');
+  await editor.waitFor({ timeout: 20_000 });
+  // The search box has focus when the editor opens; an exact id leaves that one setting.
+  await editor.locator('.settings-header .suggest-input-container').click();
+  await p.keyboard.press('Control+A');
+  await p.keyboard.type(id);
+  const box = editor.locator('.setting-item-bool').filter({ has: p.locator('.setting-value-checkbox') })
+    .filter({ hasText: id.split('.').pop()!.replace(/^./, (c) => c.toUpperCase()) }).first()
+    .locator('.setting-value-checkbox');
+  await box.waitFor({ timeout: 20_000 });
+  if ((await box.getAttribute('aria-checked')) !== String(value)) await box.click();
+  await until(async () => (await box.getAttribute('aria-checked')) === String(value), 10_000,
+    async () => `${id} shows aria-checked=${await box.getAttribute('aria-checked')}`);
+  // F1 works wherever focus is; the palette then closes the Settings editor.
+  await p.keyboard.press('F1');
+  const input = p.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill('>View: Close All Editors');
+  await p.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'View: Close All Editors' }).first().click({ timeout: 10_000 });
+  await editor.waitFor({ state: 'detached', timeout: 10_000 });
+}

@@ -102,7 +102,16 @@ export class GitWatcher implements vscode.Disposable {
     // Reading HEAD files first shows the ticket before the Git extension has even scanned the workspace.
     await this.primeFromFolders();
     const ext = vscode.extensions.getExtension<GitExtension>('vscode.git');
-    if (!ext) return this.setUnavailable('The built-in Git extension is not installed or is disabled.');
+    if (!ext) {
+      // Restricted Mode disables the Git extension; trusting the folder enables it without a reload.
+      const later = vscode.extensions.onDidChange(() => {
+        if (!vscode.extensions.getExtension('vscode.git')) return;
+        later.dispose();
+        void this.start();
+      });
+      this.disposables.push(later);
+      return this.setUnavailable('The built-in Git extension is not installed or is disabled.');
+    }
     let exports: GitExtension;
     try {
       exports = ext.isActive ? ext.exports : await ext.activate();

@@ -136,11 +136,16 @@ export class RequestBudget {
 /**
  * Wraps a transport so each attempt takes a slot of `budget` for its URL's origin first. A spent
  * budget rejects with ProviderError('rateLimited', retryAt = when a slot frees) and never calls the
- * transport.
+ * transport. Origins for which `exempt` says so are not counted.
  */
-export function budgetedTransport(transport: HttpTransport, budget: RequestBudget): HttpTransport {
+export function budgetedTransport(
+  transport: HttpTransport,
+  budget: RequestBudget,
+  exempt: (origin: string) => boolean = () => false,
+): HttpTransport {
   return async (req) => {
     const origin = originOf(req.url);
+    if (exempt(origin)) return transport(req);
     const retryAt = budget.take(origin);
     if (retryAt !== undefined) throw budget.refusal(origin, retryAt);
     return transport(req);

@@ -3,17 +3,27 @@
 // vendor (shared keep-alive sockets, redirects never followed, a request budget per origin) and one
 // client per (vendor, origin, settings), shared by the vendor's provider and its question sender.
 import axios from 'axios';
-import { type HttpClient, type HttpTransport, type ProviderHttpOptions, createHttpClient } from '../core/http';
+import { type HttpClient, type HttpTransport, type ProviderHttpOptions, createHttpClient, isLoopbackHost } from '../core/http';
 import type { RemoteHalf } from '../core/providers/compose';
 import { RemoteFactories } from '../core/providers/factoryRegistry';
 import { RequestBudget, budgetedTransport } from '../core/requestBudget';
 import { axiosTransport } from './axiosTransport';
 
-/** One request budget for every origin, shared by every client and webhook post. */
-export const requestBudget = new RequestBudget();
+/**
+ * One request budget per origin, shared by every client and webhook post: 120 a minute, room for the
+ * worklist of a CRM that searches one ticket at a time (about 55 requests) next to the sidebar. This
+ * machine's own addresses (a relay, a test server: only user settings can name them) are not counted.
+ */
+export const requestBudget = new RequestBudget({ limit: 120 });
 
 /** The one-attempt transport every client and webhook post goes through, within the budget. */
-export const transport: HttpTransport = budgetedTransport(axiosTransport(axios.create({ maxRedirects: 0 })), requestBudget);
+export const transport: HttpTransport = budgetedTransport(axiosTransport(axios.create({ maxRedirects: 0 })), requestBudget, (origin) => {
+  try {
+    return isLoopbackHost(new URL(origin).hostname);
+  } catch {
+    return false;
+  }
+});
 
 const clients = new Map<string, HttpClient>();
 

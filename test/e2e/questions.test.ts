@@ -153,9 +153,12 @@ describe('Questions to sales over every route (code-server + vendor fakes)', fun
     comments.total = comments.maxResults = comments.comments.length;
   }
 
-  /** The notification toasts that announce an answer containing `text`. */
-  const answerToasts = (text: string): Locator =>
-    page.locator('.notifications-toasts .notification-toast').filter({ hasText: /Sales answered your question on ACME-42/ }).filter({ hasText: text.slice(0, 40) });
+  /**
+   * The notification toasts that announce an answer on ACME-42. They never carry the answer itself
+   * (notifications render links; issue #9): the answer is read in the sidebar.
+   */
+  const answerToasts = (): Locator =>
+    page.locator('.notifications-toasts .notification-toast').filter({ hasText: /Sales answered your question on ACME-42/ });
 
   /** The question's entry in the sidebar's `Questions` list. */
   const questionItem = (text: string): Locator =>
@@ -461,8 +464,9 @@ describe('Questions to sales over every route (code-server + vendor fakes)', fun
     // The answer is in its own labelled block under the question.
     assert.equal(await questionItem(Q.answered).getByRole('blockquote', { name: 'Answer' }).innerText().then((t) => t.includes(ANSWER)), true);
     // …and VS Code tells once.
-    await answerToasts(ANSWER).first().waitFor({ timeout: 10_000 });
-    assert.equal(await answerToasts(ANSWER).count(), 1);
+    await answerToasts().first().waitFor({ timeout: 10_000 });
+    assert.equal(await answerToasts().count(), 1);
+    assert.ok(!(await answerToasts().first().innerText()).includes(ANSWER.slice(0, 20)), 'the toast repeats the answer');
   });
 
   it('2. servers in trouble: Slack down (503) → Queued with its next try, then Sent exactly once without user action; a Jira answer lost → reconciled, not posted twice', async () => {
@@ -577,9 +581,10 @@ describe('Questions to sales over every route (code-server + vendor fakes)', fun
     // (no Refresh) and announced once; the answer announced before the crash is not announced again.
     await questionShows(Q.answered, 'Answered', [ANSWER]);
     await questionShows(Q.down, 'Answered', [ANSWER2], 10_000);
-    await answerToasts(ANSWER2).first().waitFor({ timeout: 10_000 });
-    assert.equal(await answerToasts(ANSWER2).count(), 1);
-    assert.equal(await answerToasts(ANSWER).count(), 0, 'the answer to the first question was announced again');
+    // One toast after the restart: the second answer's. A second toast would be the first answer again.
+    await answerToasts().first().waitFor({ timeout: 10_000 });
+    await sleep(1_500);
+    assert.equal(await answerToasts().count(), 1, 'the answer to the first question was announced again');
 
     // The question parked on the revoked token gets one more try at start-up: with the new token it goes,
     // without the person having to press Retry.

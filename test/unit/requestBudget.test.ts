@@ -115,6 +115,17 @@ describe('request budget', () => {
     assert.equal(budget.stats('http://127.0.0.1:4010').used, 1);
   });
 
+  it('does not count origins the caller exempts (this machine), and still counts the others', async () => {
+    const budget = new RequestBudget({ limit: 1, now: fakeClock().now });
+    const fake = fakeTransport();
+    const send = budgetedTransport(fake.transport, budget, (origin) => origin.startsWith('http://127.0.0.1'));
+    for (let i = 0; i < 5; i++) await send(request('http://127.0.0.1:4010/a'));
+    await send(request(`${JIRA}/a`));
+    await refusal(send(request(`${JIRA}/b`)));
+    assert.equal(fake.calls.length, 6);
+    assert.equal(budget.stats('http://127.0.0.1:4010').used, 0);
+  });
+
   it('frees a slot once the oldest request leaves the sliding window', async () => {
     const clock = fakeClock();
     const budget = new RequestBudget({ limit: 60, windowMs: 60_000, now: clock.now });

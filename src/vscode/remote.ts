@@ -5,7 +5,7 @@
 import axios from 'axios';
 import { type HttpClient, type HttpTransport, type ProviderHttpOptions, createHttpClient, isLoopbackHost } from '../core/http';
 import type { RemoteHalf } from '../core/providers/compose';
-import { RemoteFactories } from '../core/providers/factoryRegistry';
+import { RemoteFactories } from '../core/providers/registryFactories';
 import { RequestBudget, budgetedTransport } from '../core/requestBudget';
 import { axiosTransport } from './axiosTransport';
 

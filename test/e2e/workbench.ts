@@ -272,9 +272,17 @@ export function worklistView(page: () => Page) {
   /** Opens the Customer Context container and expands the worklist pane. */
   async function open(): Promise<void> {
     const tab = page().getByRole('tab', { name: /^Customer Context/ });
-    if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
     const header = pane().locator('.pane-header');
-    await header.waitFor({ timeout: 30_000 });
+    await tab.waitFor({ timeout: 30_000 });
+    // Right after a window reload the workbench is still restoring its side bar, and a click on a
+    // container's tab that is already shown hides the side bar: click only when the tab is not
+    // selected or the side bar is not showing, and look again.
+    for (let attempt = 0; attempt < 4 && !(await header.isVisible()); attempt++) {
+      const selected = (await tab.getAttribute('aria-selected')) === 'true';
+      if (!selected || !(await page().locator('.part.sidebar').isVisible())) await tab.click();
+      await header.waitFor({ timeout: 7_500 }).catch(() => undefined);
+    }
+    await header.waitFor({ timeout: 5_000 });
     if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
   }
 

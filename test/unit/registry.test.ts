@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ProviderError } from '../../src/core/errors';
 import { buildSenders, buildTracker, repositoryFromRemotes, routeVendor, type ComposeEnv, type RemoteHalf } from '../../src/core/providers/compose';
-import { RemoteFactories } from '../../src/core/providers/factoryRegistry';
+import { RemoteFactories } from '../../src/core/providers/registryFactories';
 import { ChatIds, CrmIds, CredentialVendors, DealUrlHosts, TrackerIds, VendorSettingSpecs, Vendors, vendorById } from '../../src/core/providers/registry';
 import type { HttpClient } from '../../src/core/http';
 import { webhookUrlProblem } from '../../src/core/questions/webhook';
@@ -69,7 +69,7 @@ describe('vendor registry', () => {
 
   it('every HTTP vendor has factories in the remote bundle, every other one in its descriptor', () => {
     for (const v of Vendors) {
-      if (v.remote) assert.ok(RemoteFactories[v.id], `${v.id} has a line in factoryRegistry.ts`);
+      if (v.remote) assert.ok(RemoteFactories[v.id], `${v.id} has a line in registryFactories.ts`);
       else assert.ok(v.factories || v.manualRoute, `${v.id} has factories`);
       if (v.kinds.includes('tracker')) assert.ok((v.remote ? RemoteFactories[v.id] : v.factories)?.tracker, `${v.id} builds a tracker`);
       if (v.kinds.includes('crm')) assert.ok((v.remote ? RemoteFactories[v.id] : v.factories)?.crm, `${v.id} builds a CRM`);
@@ -190,7 +190,7 @@ describe('vendor names stay in their folders', () => {
       const common = ['local', 'email', 'csv', 'teams'].includes(v.id);
       const pattern = common ? new RegExp(`['"\`]${v.id}['"\`]`) : new RegExp(`\\b${v.id}\\b`, 'i');
       const offenders = all
-        .filter((f) => !f.startsWith(own) && !/[Rr]egistry\.ts$/.test(f) && !(common && f.startsWith(providersDir)))
+        .filter((f) => !f.startsWith(own) && !/registry\w*\.ts$/i.test(f) && !(common && f.startsWith(providersDir)))
         .filter((f) => !allowed[v.id]?.files.includes(path.relative(root, f).split(path.sep).join('/')))
         .filter((f) => pattern.test(fs.readFileSync(f, 'utf8')));
       assert.deepEqual(offenders.map((f) => path.relative(root, f)), []);

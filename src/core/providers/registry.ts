@@ -1,5 +1,5 @@
 // The one list of vendors. Adding a vendor: a folder under src/core/providers/, a line here (and one in
-// factoryRegistry.ts when it speaks HTTP), the package.json entries test/unit/registry.test.ts asks for,
+// registryFactories.ts when it speaks HTTP), the package.json entries test/unit/registry.test.ts asks for,
 // and a fake server. Settings enums and schemas, token specs, quick-picks, deal-URL hosts and route
 // names all come from these lists.
 import type * as z from 'zod/mini';

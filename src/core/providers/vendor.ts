@@ -62,7 +62,7 @@ export interface VendorDescriptor<Id extends string = string, S extends Record<s
   /** A few words under the label in quick picks. */
   readonly description?: string;
   readonly kinds: readonly VendorKind[];
-  /** Reached over HTTP: its factories live in the remote bundle (factoryRegistry.ts). */
+  /** Reached over HTTP: its factories live in the remote bundle (registryFactories.ts). */
   readonly remote: boolean;
   readonly settings: { readonly [K in keyof S]: VendorSetting<S[K]> };
   readonly credential?: VendorCredential;
@@ -81,7 +81,7 @@ export interface VendorDescriptor<Id extends string = string, S extends Record<s
   readonly tokenHelp?: string;
   /** The token input box's prompt, when the default one is not precise enough. */
   tokenPrompt?(settings: S, origin: string): string | undefined;
-  /** Factories of a vendor that needs no HTTP (in the main bundle); remote ones: factoryRegistry.ts. */
+  /** Factories of a vendor that needs no HTTP (in the main bundle); remote ones: registryFactories.ts. */
   readonly factories?: VendorFactories<S>;
 }
 

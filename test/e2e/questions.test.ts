@@ -140,11 +140,14 @@ describe('Questions to sales over every route (code-server + vendor fakes)', fun
     return Date.now() - t0;
   }
 
-  /** Sales answers on ACME-42: a comment by another Jira user, a second after now. */
+  /**
+   * Sales answers on ACME-42: a comment by another Jira user, just after now. Not a second later: a
+   * question posted within that second would sort before it and take the answer as its own.
+   */
   function salesComments(text: string): void {
     const issue = jira.issues.get('ACME-42')!;
     const comments = issue.fields.comment as { comments: Array<Record<string, unknown>>; total: number; maxResults: number };
-    const created = new Date(Date.now() + 1000).toISOString().replace('Z', '+0000');
+    const created = new Date(Date.now() + 5).toISOString().replace('Z', '+0000');
     const anna = { accountId: '712020:anna-petrova-sales', displayName: 'Anna Petrova', active: true };
     comments.comments.push({
       id: String(29000 + comments.comments.length), author: anna, updateAuthor: anna, created, updated: created,

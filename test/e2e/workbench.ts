@@ -21,6 +21,31 @@ export async function until(
   }
 }
 
+/**
+ * Shows the Customer Context container until `content()` is visible, expanding `header`'s pane when it
+ * is collapsed. Right after a window reload the workbench is still restoring its side bar, and a click
+ * on a container's tab that is already shown hides the side bar: click only when the tab is not
+ * selected or the side bar is not showing, and look again.
+ */
+async function showContainer(page: () => Page, content: () => Locator, header: Locator): Promise<void> {
+  const tab = page().getByRole('tab', { name: /^Customer Context/ });
+  await tab.waitFor({ timeout: 30_000 });
+  for (let attempt = 0; attempt < 6 && !(await content().isVisible()); attempt++) {
+    const selected = (await tab.getAttribute('aria-selected')) === 'true';
+    if (!selected || !(await page().locator('.part.sidebar').isVisible())) await tab.click();
+    else if (await collapsed(header)) await header.first().click();
+    await content().waitFor({ timeout: 7_500 }).catch(() => undefined);
+  }
+  await content().waitFor({ timeout: 10_000 });
+  if (await collapsed(header)) await header.first().click();
+}
+
+/** Whether a pane header is there and collapsed (a container with one view shows no header). */
+async function collapsed(header: Locator): Promise<boolean> {
+  if (!(await header.count())) return false;
+  return (await header.first().getAttribute('aria-expanded', { timeout: 2_000 }).catch(() => null)) === 'false';
+}
+
 /** Locators and actions on the page a suite drives (passed lazily: suites open the page in before()). */
 export function workbench(page: () => Page) {
   /** Our status bar entry: code-server gives it the DOM id `<extension id>.customerContext.ticket`. */
@@ -31,9 +56,7 @@ export function workbench(page: () => Page) {
 
   /** Opens the Customer Context view from the activity bar (a tab named after the container). */
   async function openSidebar(): Promise<void> {
-    const tab = page().getByRole('tab', { name: /^Customer Context/ });
-    if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
-    await sidebar().locator('body').waitFor({ timeout: 30_000 });
+    await showContainer(page, () => sidebar().locator('body'), page().locator('.pane-header[aria-label^="Customer Context"]'));
   }
 
   /** The view's own Refresh action (view title bar), as a person triggers it. */
@@ -271,19 +294,8 @@ export function worklistView(page: () => Page) {
 
   /** Opens the Customer Context container and expands the worklist pane. */
   async function open(): Promise<void> {
-    const tab = page().getByRole('tab', { name: /^Customer Context/ });
     const header = pane().locator('.pane-header');
-    await tab.waitFor({ timeout: 30_000 });
-    // Right after a window reload the workbench is still restoring its side bar, and a click on a
-    // container's tab that is already shown hides the side bar: click only when the tab is not
-    // selected or the side bar is not showing, and look again.
-    for (let attempt = 0; attempt < 4 && !(await header.isVisible()); attempt++) {
-      const selected = (await tab.getAttribute('aria-selected')) === 'true';
-      if (!selected || !(await page().locator('.part.sidebar').isVisible())) await tab.click();
-      await header.waitFor({ timeout: 7_500 }).catch(() => undefined);
-    }
-    await header.waitFor({ timeout: 5_000 });
-    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    await showContainer(page, () => header, header);
   }
 
   /**

@@ -42,7 +42,7 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
   const tokens = new TokenStore(context.secrets);
   const overrides = new TicketOverrides(context.globalState);
   const git = new GitWatcher(log);
-  const folders = new FolderContext(dataFiles, tokens, git, () => session.current().repository);
+  const folders = new FolderContext(dataFiles, tokens, git, () => session.current().repository, context.globalState);
   // Read afresh: the presenter's own configuration listener may run before the folder cache is cleared.
   const presenter = new Presenter(() => readSettings().settings['privacy.hideAmounts']);
   const session: Session = new Session({

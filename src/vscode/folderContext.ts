@@ -13,6 +13,7 @@ import type { Session } from '../core/session';
 import type { RouteSender, RouteSenders } from '../core/questions/outbox';
 import { type ProviderContext, buildProviders, dataFilePath, forgetProviders, remoteProgressSender, remoteSenders } from './providers';
 import type { TokenStore } from './secrets';
+import type { KeyValueStore } from '../core/store';
 
 export class FolderContext {
   private patternCache: { key: string; value: CompiledPatterns } | undefined;
@@ -31,6 +32,8 @@ export class FolderContext {
     private readonly git: GitWatcher,
     /** The repository the session shows now. */
     private readonly repository: () => string | undefined,
+    /** Where vendors keep per-account lookups across restarts (context.globalState). */
+    private readonly memory?: KeyValueStore,
   ) {}
 
   settings(repo = this.repository()): { settings: Settings; problems: string[] } {
@@ -68,6 +71,7 @@ export class FolderContext {
       dataFiles: this.dataFiles,
       tokens: this.tokens,
       remotes: () => this.git.activeRepository?.state.remotes ?? [],
+      memory: this.memory,
     };
   }
 

@@ -6,6 +6,7 @@ import { type ComposeEnv, buildCrm, buildProgressSender, buildSenders, buildTrac
 import type { RouteSender, RouteSenders } from '../core/questions/outbox';
 import type { Providers } from '../core/session';
 import type { Settings } from '../core/settings';
+import type { KeyValueStore } from '../core/store';
 import type { DataFiles } from './dataFiles';
 import type * as Remote from './remote';
 import type { TokenStore } from './secrets';
@@ -17,6 +18,8 @@ export interface ProviderContext {
   tokens: TokenStore;
   /** The repository's git remotes (forges find their project there). */
   remotes: () => readonly GitRemote[];
+  /** Where vendors keep per-account lookups across restarts (context.globalState). */
+  memory?: KeyValueStore;
 }
 
 let remoteModule: typeof Remote | undefined;
@@ -64,6 +67,7 @@ function composeEnv(ctx: ProviderContext): ComposeEnv {
     remotes: ctx.remotes,
     remote: () => loadRemote().remote,
     env: (name) => process.env[name],
+    memory: ctx.memory,
   };
 }
 

@@ -443,14 +443,14 @@ describe(`Worklist with fake Jira + HubSpot: ${TICKETS} assigned tickets, ${DEAL
     assert.equal(cold.hubspot.filter((r) => r.path.endsWith('/deals/search')).length, 1, summarize(cold.hubspot));
   });
 
-  // The issue's budget is 5 a system. Jira meets it; HubSpot on a fresh profile needs 7 today: search,
-  // associations, companies in two batch reads of 100, and account, pipelines and owners once per portal.
-  // Keeping those per-portal lookups across restarts (as the issue asks) and one companies search would
-  // make 5; until then this bound keeps the cost from growing.
-  it('the cold load: Jira within the budget of 5 requests, HubSpot within 7 on a fresh profile', () => {
+  // The issue's budget is 5 a system. Jira meets it. HubSpot on a fresh profile needs 6: the deals search,
+  // associations, one companies search, and account, pipelines and owners once per portal (the account
+  // details give the portal id for deal links and the currency of deals without one). Those three are
+  // kept across restarts, so every later cold load costs 3 (the test after the reload measures it).
+  it('the cold load: Jira within the budget of 5 requests, HubSpot within 6 on a fresh profile', () => {
     assert.ok(cold, 'the cold load was not measured');
     assert.ok(cold.jira.length <= 5, `Jira: ${summarize(cold.jira)}`);
-    assert.ok(cold.hubspot.length <= 7, `HubSpot: ${summarize(cold.hubspot)}`);
+    assert.ok(cold.hubspot.length <= 6, `HubSpot: ${summarize(cold.hubspot)}`);
   });
 
   it('after a window reload the list is back from the cache with no request at all', async function () {
@@ -469,5 +469,24 @@ describe(`Worklist with fake Jira + HubSpot: ${TICKETS} assigned tickets, ${DEAL
     figure(`warm reload of ${TICKETS} tickets: HubSpot requests`, summarize(warm.hubspot));
     assert.equal(warm.jira.length + warm.hubspot.length, 0,
       `Jira ${summarize(warm.jira)}; HubSpot ${summarize(warm.hubspot)}`);
+  });
+
+  it('a forced refresh after the reload reads every ticket again, the per-portal lookups from memory', async function () {
+    this.timeout(120_000);
+    await settle();
+    const m = mark();
+    const t0 = Date.now();
+    await workbench(page).runCommand('Refresh Tickets by Customer Value');
+    await until(() => since(m).hubspot.length > 0, 30_000, () => 'the refresh sent HubSpot nothing');
+    await worklist.shows(ranked.slice(0, 5), { count: TICKETS, timeout: 60_000 });
+    await settle();
+    figure(`forced refresh after a restart → full list of ${TICKETS} tickets`, `${Date.now() - t0} ms`);
+    const again = since(m);
+    figure(`forced refresh after a restart: Jira requests`, summarize(again.jira));
+    figure(`forced refresh after a restart: HubSpot requests`, summarize(again.hubspot));
+    assert.ok(again.jira.length <= 1, `Jira: ${summarize(again.jira)}`);
+    // Search, associations, companies: account, pipelines and owners were remembered across the reload.
+    assert.equal(again.hubspot.length, 3, `HubSpot: ${summarize(again.hubspot)}`);
+    assert.ok(!again.hubspot.some((r) => /account-info|pipelines|owners/.test(r.path)), summarize(again.hubspot));
   });
 });

@@ -9,6 +9,8 @@ import { type Settings, credentialUrlProblem, vendorSettings } from '../settings
 import { vendorById } from './registry';
 import type { Crm, TicketTracker } from './types';
 import type { LocalFiles, TokenLookup, VendorContext, VendorDescriptor, VendorFactories } from './vendor';
+import type { KeyValueStore } from '../store';
+import { vendorMemory } from '../vendorMemory';
 
 /** A git remote as the Git extension reports it. */
 export interface GitRemote {
@@ -36,6 +38,8 @@ export interface ComposeEnv {
   remote: () => RemoteHalf;
   /** The process environment (the contract's variables); none when absent. */
   env?: (name: string) => string | undefined;
+  /** Where vendors' memories are kept across restarts (globalState); none = nothing kept. */
+  memory?: KeyValueStore;
 }
 
 function descriptor(id: string, setting: string): VendorDescriptor {
@@ -71,6 +75,7 @@ export function vendorContext(v: VendorDescriptor, settings: Settings, env: Comp
     webhook: () => env.webhook(v.id),
     env: (name) => env.env?.(name),
     repositoryFromRemote: (apiUrl) => repositoryFromRemotes(env.remotes(), apiUrl),
+    memory: (url) => vendorMemory(env.memory, v.id, url, () => env.tokens(v.id, url)),
   };
 }
 

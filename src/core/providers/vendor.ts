@@ -9,6 +9,7 @@ import type { RouteSender } from '../questions/sender';
 import type { Question, RouteName } from '../questions/question';
 import type { DataFileSource } from '../dataFile';
 import type { Crm, TicketTracker } from './types';
+import type { VendorMemory } from '../vendorMemory';
 
 /** What a vendor provides. A chat vendor serves the question route named like itself. */
 export type VendorKind = 'tracker' | 'crm' | 'chat';
@@ -131,6 +132,8 @@ export interface VendorContext<S = Record<string, unknown>> {
   env: (name: string) => string | undefined;
   /** `owner/repo` parsed from the repository's git remote for the forge whose API URL is `apiUrl`. */
   repositoryFromRemote: (apiUrl: string) => string | undefined;
+  /** What the vendor remembers across restarts about the account behind `url` and its token. */
+  memory: (url: string) => VendorMemory;
 }
 
 /** The HTTP half of a vendor. */

@@ -358,14 +358,16 @@ describe('hubspotCrm', () => {
     assert.equal(deals[499].customer, `Company ${499 % 150}`);
     assert.equal(deals[499].stage, 'Closed Won');
     assert.equal(deals[499].amount, 4990);
-    // 1 account, 1 pipelines, 5 deal batches, 5 association batches, 2 company batches, 5 owners.
+    // 1 account, 1 pipelines, 5 deal batches, 5 association batches, 1 company search (150 ids
+    // in two IN groups), 5 owners.
     assert.equal(fake.count('/account-info/'), 1);
     assert.equal(fake.count('/pipelines/'), 1);
     assert.equal(fake.count('/deals/batch/read'), 5);
     assert.equal(fake.count('/associations/'), 5);
-    assert.equal(fake.count('/objects/companies/batch/read'), 2);
+    assert.equal(fake.count('/objects/companies/search'), 1);
+    assert.equal(fake.count('/objects/companies/batch/read'), 0);
     assert.equal(fake.count('/owners/'), 5);
-    assert.equal(fake.requests.length, 19);
+    assert.equal(fake.requests.length, 18);
     const batchSizes = fake.requests
       .filter((r) => r.path.endsWith('/deals/batch/read'))
       .map((r) => (r.body as { inputs: unknown[] }).inputs.length);

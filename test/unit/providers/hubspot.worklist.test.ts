@@ -8,6 +8,7 @@ import { hubspotCrm, hubspotHttpOptions } from '../../../src/core/providers/hubs
 import type { Crm, TicketDeals } from '../../../src/core/providers/types';
 import { axiosTransport } from '../../../src/vscode/axiosTransport';
 import { hubspotMissingScopeReply, startFakeHubspot, type FakeHubspot } from '../../fakes/hubspot';
+import { vendorMemory, type VendorMemory } from '../../../src/core/vendorMemory';
 
 const COMPANIES = ['ООО «Ромашка»', 'АО «Северсталь-Инжиниринг»', 'ИП Ёлкина', 'ПАО «Уралхим»'];
 const STAGES = ['Переговоры', 'Договор отправлен', 'Выиграна'];
@@ -29,12 +30,19 @@ async function oneByOne(crm: Crm, tickets: Ticket[]): Promise<Map<string, Ticket
 describe('hubspotCrm.dealsForTickets (worklist)', () => {
   let fake: FakeHubspot;
 
-  function crmFor(ticketProperty = 'jira_issue_key'): Crm {
+  function crmFor(ticketProperty = 'jira_issue_key', memory?: VendorMemory): Crm {
     const http = createHttpClient(axiosTransport(), {
       ...hubspotHttpOptions(fake.url, fake.token),
       maxAttempts: 1,
     });
-    return hubspotCrm(http, { ticketProperty });
+    return hubspotCrm(http, { ticketProperty, memory });
+  }
+
+  /** What a window keeps in globalState, shared by the clients a test builds. */
+  function storeAndMemory(): { store: Map<string, unknown>; memory: VendorMemory } {
+    const store = new Map<string, unknown>();
+    const kv = { get: <T>(k: string) => store.get(k) as T | undefined, update: async (k: string, v: unknown) => void store.set(k, v) };
+    return { store, memory: vendorMemory(kv, 'hubspot', fake.url, async () => fake.token) };
   }
 
   /** 50 tickets: one deal referenced by id, two holding the key (one in lower case). */
@@ -131,6 +139,71 @@ describe('hubspotCrm.dealsForTickets (worklist)', () => {
 
     const single = await oneByOne(crmFor(), tickets);
     assert.deepEqual(cold, single);
+  });
+
+  it('after a restart (a new client, the same memory) costs the search, associations and companies only', async () => {
+    const tickets = seed();
+    const { memory } = storeAndMemory();
+    const first = await crmFor('jira_issue_key', memory).dealsForTickets!(tickets);
+    assert.equal(fake.requests.length, 6);
+    // The writes are not awaited by the lookup: let them land, as they do long before a restart.
+    await new Promise((r) => setTimeout(r, 20));
+
+    fake.requests.length = 0;
+    const again = await crmFor('jira_issue_key', memory).dealsForTickets!(tickets);
+    assert.deepEqual(sorted(fake), [
+      'POST /crm/v3/objects/companies/batch/read',
+      'POST /crm/v3/objects/deals/search',
+      'POST /crm/v4/associations/deals/companies/batch/read',
+    ]);
+    assert.deepEqual(again, first);
+  });
+
+  it('does not give one token\'s remembered portal to another token', async () => {
+    const tickets = seed(3);
+    const { store, memory } = storeAndMemory();
+    await crmFor('jira_issue_key', memory).dealsForTickets!(tickets);
+    await new Promise((r) => setTimeout(r, 20));
+    const kv = { get: <T>(k: string) => store.get(k) as T | undefined, update: async (k: string, v: unknown) => void store.set(k, v) };
+    const other = vendorMemory(kv, 'hubspot', fake.url, async () => `${fake.token}-other-portal`);
+    assert.equal(await other.read('pipelines', 60_000), undefined);
+    assert.ok(await memory.read('pipelines', 60_000));
+    assert.doesNotMatch(JSON.stringify([...store.values()]), new RegExp(fake.token));
+  });
+
+  it('reads a stage added since the pipelines were remembered, once', async () => {
+    const tickets = seed(2);
+    const { memory } = storeAndMemory();
+    await crmFor('jira_issue_key', memory).dealsForTickets!(tickets);
+    await new Promise((r) => setTimeout(r, 20));
+    const stages = fake.pipelines.results[0].stages;
+    stages.push({ ...stages[0], id: 'newstage', label: 'Пилот' });
+    fake.addDeal({ dealname: 'Новая', jira_issue_key: 'ACME-1', dealstage: 'newstage', pipeline: 'default' });
+
+    fake.requests.length = 0;
+    const result = await crmFor('jira_issue_key', memory).dealsForTickets!(tickets);
+    assert.ok(result.get('ACME-1')?.deals.some((d) => d.stage === 'Пилот'));
+    assert.equal(fake.requests.filter((r) => r.path.endsWith('/pipelines/deals')).length, 1);
+  });
+
+  it('finds 150 companies with one search of IN groups, not two batch reads', async () => {
+    const tickets: Ticket[] = [];
+    for (let i = 0; i < 50; i++) {
+      const key = `ACME-${i + 1}`;
+      for (let n = 0; n < 3; n++) {
+        const company = fake.addCompany(`Компания ${i}-${n}`);
+        fake.addDeal({ dealname: `Сделка ${key}/${n}`, jira_issue_key: key }, [company]);
+      }
+      tickets.push(aTicket(key));
+    }
+    const result = await crmFor().dealsForTickets!(tickets);
+    const paths = fake.requests.map((r) => r.path);
+    assert.equal(paths.filter((p) => p.includes('/objects/companies/')).length, 1);
+    assert.ok(paths.includes('/crm/v3/objects/companies/search'));
+    assert.deepEqual(
+      result.get('ACME-50')?.deals.map((d) => d.customer).sort(),
+      ['Компания 49-0', 'Компания 49-1', 'Компания 49-2'],
+    );
   });
 
   it('reads by id only a referenced deal the search missed; warns as one by one', async () => {

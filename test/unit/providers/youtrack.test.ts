@@ -34,6 +34,7 @@ import { aQuestion } from '../builders';
 import { Worst, hostileText } from '../property/timing';
 import { manualClock } from '../questions/fixtures';
 import { rejects } from './assertions';
+import { NoMemory } from '../../../src/core/vendorMemory';
 
 const transport = axiosTransport();
 const DEAL_FIELD = 'Сделка CRM';
@@ -120,6 +121,7 @@ describe('YouTrack', () => {
         webhook: async () => undefined,
         env: () => undefined,
         repositoryFromRemote: () => undefined,
+        memory: () => NoMemory,
       };
       const t = await youtrackFactories.tracker!(ctx).getTicket('ACME-42');
       assert.equal(t.dealRefs.length, 4);

@@ -9,6 +9,7 @@ import { readToken, type HttpClient, type ProviderHttpOptions, type TokenSource 
 import type { Deal, SalesOwner, Ticket } from '../../model';
 import type { Crm, TicketDeals } from '../types';
 import { LookupCache, cacheOnce, chunks, mapLimit } from '../../collections';
+import { NoMemory, type VendorMemory } from '../../vendorMemory';
 
 const PROVIDER = 'HubSpot';
 /** HubSpot's batch endpoints take at most 100 inputs. */
@@ -35,7 +36,12 @@ export interface HubspotOptions {
   ticketProperty?: string;
   /** Origin of deal links, e.g. `https://app-eu1.hubspot.com`; default: the account's UI domain. */
   portalUrl?: string;
+  /** Where the per-portal lookups (account, pipelines, owners) are kept across restarts. */
+  memory?: VendorMemory;
 }
+
+/** How long remembered per-portal lookups are trusted (a stage or owner not in them is read anew). */
+export const PortalMemoryMs = { account: 7 * 24 * 3600_000, pipelines: 24 * 3600_000, owners: 24 * 3600_000 };
 
 // -------------------------------------------------------------------------------------------------
 // Response schemas: loose objects, every non-essential field optional and nullable.
@@ -272,7 +278,47 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
   // Per-client caches. A failed lookup is dropped so the next refresh tries again.
   let account: Promise<AccountInfo | undefined> | undefined;
   let stages: Promise<StageIndex | 'forbidden'> | undefined;
+  /** The stage index came from memory: a stage it does not know sends for the pipelines anew. */
+  let stagesRemembered = false;
   const owners = new LookupCache<SalesOwner | undefined>();
+  const memory = options.memory ?? NoMemory;
+  /** Owners as HubSpot gave them, remembered across restarts; loaded on first use. */
+  let ownerRecords: Map<string, Owner> | undefined;
+
+  /** A remembered lookup that still parses as `schema`, if any. */
+  async function recall<S extends z.ZodMiniType>(
+    name: keyof typeof PortalMemoryMs,
+    schema: S,
+  ): Promise<z.infer<S> | undefined> {
+    const value = await memory.read(name, PortalMemoryMs[name]);
+    if (value === undefined) return undefined;
+    const parsed = schema.safeParse(value);
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  /** Loads the remembered owners into the cache once; returns the records to add to. */
+  async function rememberedOwners(): Promise<Map<string, Owner>> {
+    if (!ownerRecords) {
+      const list = await recall('owners', z.array(Owner));
+      ownerRecords ??= new Map();
+      for (const o of list ?? []) {
+        ownerRecords.set(o.id, o);
+        if (!owners.has(o.id)) owners.set(o.id, ownerFrom(o));
+      }
+    }
+    return ownerRecords;
+  }
+
+  /** Adds owners read from HubSpot to the memory (one write for a whole lookup). */
+  async function rememberOwners(read: readonly Owner[]): Promise<void> {
+    if (read.length === 0) return;
+    const records = await rememberedOwners();
+    for (const o of read) {
+      const { id, email, firstName, lastName } = o;
+      records.set(id, { id, email, firstName, lastName });
+    }
+    await memory.write('owners', [...records.values()]);
+  }
 
 
   // The cached lookups run without the caller's signal: a superseded refresh still fills the cache
@@ -280,8 +326,13 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
   function accountInfo(): Promise<AccountInfo | undefined> {
     account ??= cacheOnce(
       async () => {
+        const known = await recall('account', AccountInfo);
+        if (known) return known;
         try {
-          return await http.json({ path: '/account-info/v3/details' }, AccountInfo);
+          const info = await http.json({ path: '/account-info/v3/details' }, AccountInfo);
+          const { portalId, uiDomain, companyCurrency, portalName } = info;
+          void memory.write('account', { portalId, uiDomain, companyCurrency, portalName });
+          return info;
         } catch (e) {
           // Links and the default currency are a nicety; a token without this scope still works.
           if (isProviderError(e, 'forbidden') || isProviderError(e, 'notFound')) return undefined;
@@ -293,15 +344,24 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
     return account;
   }
 
-  function stageIndex(): Promise<StageIndex | 'forbidden'> {
+  function stageIndex(fresh = false): Promise<StageIndex | 'forbidden'> {
     stages ??= cacheOnce(
       async () => {
-        let data: z.infer<typeof Pipelines>;
-        try {
-          data = await http.json({ path: '/crm/v3/pipelines/deals' }, Pipelines);
-        } catch (e) {
-          if (isProviderError(e, 'forbidden')) return 'forbidden' as const;
-          throw e;
+        let data = fresh ? undefined : await recall('pipelines', Pipelines);
+        stagesRemembered = data !== undefined;
+        if (!data) {
+          try {
+            data = await http.json({ path: '/crm/v3/pipelines/deals' }, Pipelines);
+          } catch (e) {
+            if (isProviderError(e, 'forbidden')) return 'forbidden' as const;
+            throw e;
+          }
+          void memory.write('pipelines', {
+            results: data.results.map((p) => ({
+              id: p.id,
+              stages: (p.stages ?? []).map((st) => ({ id: st.id, label: st.label })),
+            })),
+          });
         }
         const index: StageIndex = { byPipeline: new Map(), any: new Map() };
         for (const p of data.results) {
@@ -407,6 +467,39 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
     return out;
   }
 
+  /**
+   * Companies by id. Up to one batch (100) they are read by id; more are found by one search with
+   * `IN` groups (500 ids, 200 a page), where batch reads would cost a request per 100.
+   */
+  async function readCompanies(ids: string[], signal?: AbortSignal): Promise<Map<string, HsObject>> {
+    const props = ['name', 'domain'];
+    if (ids.length <= BATCH) return (await batchRead('companies', ids, props, signal)).found;
+    const found = new Map<string, HsObject>();
+    const groups = chunks(ids, IN_VALUES).map((chunk) => ({
+      filters: [{ propertyName: 'hs_object_id', operator: 'IN', values: chunk }],
+    }));
+    await mapLimit(chunks(groups, SEARCH_GROUPS), 2, async (filterGroups) => {
+      let after: string | undefined;
+      for (let page = 0; page < MAX_BATCH_SEARCH_PAGES; page++) {
+        const data = await http.json(
+          {
+            method: 'POST',
+            path: '/crm/v3/objects/companies/search',
+            body: { filterGroups, properties: props, limit: 200, ...(after ? { after } : {}) },
+            idempotent: true,
+            signal,
+          },
+          SearchResponse,
+        );
+        for (const c of data.results ?? []) found.set(c.id, c);
+        const next = data.paging?.next?.after;
+        if (!next || next === after) break;
+        after = next;
+      }
+    });
+    return found;
+  }
+
   function searchByKey(key: string, signal?: AbortSignal): Promise<HsObject[]> {
     const filters = [{ propertyName: ticketProperty, operator: 'EQ', value: key }];
     return search([{ filters }], MAX_SEARCH_PAGES, signal);
@@ -474,7 +567,7 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
   const rank = (t: { associationTypes?: Array<{ typeId?: number | null }> | null }): number =>
     (t.associationTypes ?? []).some((a) => a.typeId === 5) ? 0 : 1;
 
-  async function listOwners(): Promise<void> {
+  async function listOwners(read: Owner[]): Promise<void> {
     const seen = new Map<string, SalesOwner>();
     let after: string | undefined;
     for (let page = 0; page < MAX_OWNER_PAGES; page++) {
@@ -482,7 +575,10 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
         { path: '/crm/v3/owners', query: { limit: 500, archived: false, after } },
         OwnerList,
       );
-      for (const o of data.results) seen.set(o.id, ownerFrom(o));
+      for (const o of data.results) {
+        seen.set(o.id, ownerFrom(o));
+        read.push(o);
+      }
       const next = data.paging?.next?.after;
       if (!next || next === after) break;
       after = next;
@@ -490,10 +586,12 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
     for (const [id, owner] of seen) owners.set(id, owner);
   }
 
-  function ownerById(id: string): Promise<SalesOwner | undefined> {
+  function ownerById(id: string, read: Owner[]): Promise<SalesOwner | undefined> {
     return owners.get(id, async () => {
       try {
-        return ownerFrom(await http.json({ path: `/crm/v3/owners/${encodeURIComponent(id)}` }, Owner));
+        const o = await http.json({ path: `/crm/v3/owners/${encodeURIComponent(id)}` }, Owner);
+        read.push(o);
+        return ownerFrom(o);
       } catch (e) {
         // A deactivated owner is gone from the owners API; the deal still shows, without owner.
         if (isProviderError(e, 'notFound')) return undefined;
@@ -507,11 +605,13 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
     ids: string[],
     listAbove: number,
   ): Promise<Map<string, SalesOwner> | 'forbidden'> {
+    await rememberedOwners();
     const unknown = ids.filter((id) => !owners.has(id));
     const out = new Map<string, SalesOwner>();
+    const read: Owner[] = [];
     try {
-      if (unknown.length > listAbove) await listOwners();
-      const resolved = await mapLimit(ids, PARALLEL, ownerById);
+      if (unknown.length > listAbove) await listOwners(read);
+      const resolved = await mapLimit(ids, PARALLEL, (id) => ownerById(id, read));
       ids.forEach((id, i) => {
         const o = resolved[i];
         if (o) out.set(id, o);
@@ -519,6 +619,8 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
     } catch (e) {
       if (!isProviderError(e, 'forbidden')) throw e;
       return 'forbidden';
+    } finally {
+      await rememberOwners(read);
     }
     return out;
   }
@@ -588,12 +690,26 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
     ]);
     const companyIds = [...new Set([...assoc.values()].flat())];
     const companies: Map<string, HsObject> = companyIds.length
-      ? await batchRead('companies', companyIds, ['name', 'domain'], signal).then(
-          (r) => r.found,
-          forbidden(() => (companiesForbidden = true)),
-        )
+      ? await readCompanies(companyIds, signal).catch(forbidden(() => (companiesForbidden = true)))
       : new Map();
-    const [info, stageResult] = await Promise.all([portal.account, portal.stages]);
+    const [info, remembered] = await Promise.all([portal.account, portal.stages]);
+    let stageResult = remembered;
+    const stageOf = (idx: StageIndex, d: HsObject): string | undefined => {
+      const stageId = str(d.properties?.dealstage);
+      const pipelineId = str(d.properties?.pipeline);
+      if (!stageId) return undefined;
+      return (pipelineId ? idx.byPipeline.get(pipelineId)?.get(stageId) : undefined) ?? idx.any.get(stageId);
+    };
+    // A stage added since the pipelines were remembered: read them anew, once.
+    if (
+      stageResult !== 'forbidden' &&
+      stagesRemembered &&
+      [...deals.values()].some((d) => str(d.properties?.dealstage) && !stageOf(stageResult as StageIndex, d))
+    ) {
+      stages = undefined;
+      void memory.forget('pipelines');
+      stageResult = await stageIndex(true);
+    }
     const stageIdx = stageResult === 'forbidden' ? undefined : stageResult;
 
     const origin =
@@ -609,14 +725,8 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
       if (amount !== undefined) deal.amount = amount;
       const currency = str(p.deal_currency_code) ?? str(info?.companyCurrency);
       if (currency && /^[A-Za-z]{3}$/.test(currency)) deal.currency = currency.toUpperCase();
-      const stageId = str(p.dealstage);
-      const pipelineId = str(p.pipeline);
-      if (stageId && stageIdx) {
-        const label =
-          (pipelineId ? stageIdx.byPipeline.get(pipelineId)?.get(stageId) : undefined) ??
-          stageIdx.any.get(stageId);
-        if (label) deal.stage = label;
-      }
+      const label = stageIdx ? stageOf(stageIdx, d) : undefined;
+      if (label) deal.stage = label;
       const closeDate = dateOf(p.closedate);
       if (closeDate) deal.closeDate = closeDate;
       const ownerId = ownerIdOf(d);

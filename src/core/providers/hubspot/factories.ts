@@ -10,7 +10,8 @@ const client = (ctx: Ctx) => ctx.client(hubspotHttpOptions(ctx.settings.apiUrl, 
 
 /** HubSpot's CRM and task sender. */
 export const hubspotFactories: VendorFactories<VendorSettingsOf<typeof hubspot>> = {
-  crm: (ctx) => hubspotCrm(client(ctx), { ticketProperty: ctx.settings.ticketProperty }),
+  crm: (ctx) =>
+    hubspotCrm(client(ctx), { ticketProperty: ctx.settings.ticketProperty, memory: ctx.memory(ctx.settings.apiUrl) }),
   sender: (ctx) => hubspotTaskSender(client(ctx)),
   progress: (ctx) => hubspotProgressSender(client(ctx)),
 };

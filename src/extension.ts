@@ -20,7 +20,9 @@ import { registerTicketHovers } from './vscode/hovers';
 import { registerLmTool } from './vscode/lmTool';
 import { LazyProgress, lazyStartWork } from './vscode/lazyWorkflow';
 import { TicketStatusItem } from './vscode/statusItem';
+import { registerWalkthrough } from './vscode/walkthrough';
 import { WorklistView } from './vscode/worklistView';
+import { Localizer, t } from './vscode/l10n';
 
 export type { CustomerContextApi };
 
@@ -32,12 +34,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Custom
   } catch (e) {
     // VS Code does not tell the user when an extension fails to activate, so we do (details in the log).
     log.error(`Activation failed: ${(e as Error)?.stack ?? String(e)}`);
-    void notify('error', 'Customer Context failed to start. Details are in the Customer Context output.');
+    void notify('error', t('Customer Context failed to start. Details are in the Customer Context output.'));
     throw e;
   }
 }
 
 async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<CustomerContextApi> {
+  // First: every word after this is in the reader's language.
+  const localizer = new Localizer(context.extensionUri, log);
+  context.subscriptions.push(localizer);
   const dataFiles = new DataFiles(log);
   const tokens = new TokenStore(context.secrets);
   const overrides = new TicketOverrides(context.globalState);
@@ -59,7 +64,7 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
   const openData = () => openDataFile(folders);
   const sidebar = new SidebarView(context.extensionUri, session, presenter, sidebarActions({ session, questions, openDataFile: openData }), log);
   const status = new TicketStatusItem(session, presenter, () => folders.settings().settings['statusBar.showWhenNoTicket']);
-  const credentials = new Credentials(tokens, (routes) => questions.resumeAuth(routes), () => testConnection(session, log));
+  const credentials = new Credentials(tokens, (routes) => questions.resumeAuth(routes), (part) => testConnection(session, log, part));
   const api = new ExtensionApi(session, status, sidebar);
   const worklist = new WorklistView({ session, presenter, folders, workspaceState: context.workspaceState, store: context.globalState, log });
   context.subscriptions.push(
@@ -67,6 +72,7 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
     vscode.window.registerWebviewViewProvider(ViewId.sidebar, sidebar),
     ...folders.watch(session, log),
     followSelection(session),
+    ...registerWalkthrough(context, { session, git, questions, overrides, log }),
     ...registerTicketHovers({ session, presenter, folders }),
     registerLmTool({ session, presenter, ttlMs: () => folders.sessionOptions().ttlMs() }),
     ...registerCommands({

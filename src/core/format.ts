@@ -1,4 +1,5 @@
 // Amounts and dates as people read them. Never sums different currencies.
+import { English, type Translator } from './l10n';
 import type { Deal } from './model';
 
 export const Hidden = '•••';
@@ -28,13 +29,14 @@ function dateFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.D
   return f;
 }
 
-function formatter(locale: string, currency: string, compact: boolean): Intl.NumberFormat | undefined {
+function formatter(locale: string, currency: string, compact: boolean, cents: boolean): Intl.NumberFormat | undefined {
   return numberFormat(locale, {
     style: 'currency',
     currency,
     notation: compact ? 'compact' : 'standard',
     maximumFractionDigits: compact ? 1 : 2,
-    minimumFractionDigits: 0,
+    // A whole amount shows no cents; any other shows both digits ("1 250 000,50 ₽", not ",5").
+    minimumFractionDigits: cents && !compact ? 2 : 0,
   });
 }
 
@@ -47,7 +49,7 @@ export function formatAmount(
   if (amount === undefined || !Number.isFinite(amount)) return undefined;
   if (opts.hidden) return Hidden;
   const code = (currency ?? '').toUpperCase();
-  const f = code ? formatter(opts.locale, code, opts.compact ?? false) : undefined;
+  const f = code ? formatter(opts.locale, code, opts.compact ?? false, !Number.isInteger(amount)) : undefined;
   if (f) return f.format(amount);
   const plain = numberFormat(opts.locale, { notation: opts.compact ? 'compact' : 'standard', maximumFractionDigits: 2 });
   const n = plain ? plain.format(amount) : String(amount);
@@ -88,14 +90,34 @@ export function daysUntil(isoDate: string, now: number): number | undefined {
   return target === undefined || today === undefined ? undefined : target - today;
 }
 
-/** "in 5 days", "tomorrow", "today", "overdue by 3 days". */
-export function relativeDay(isoDate: string, now: number): { text: string; overdue: boolean } | undefined {
+const relativeFormats = new Map<string, Intl.RelativeTimeFormat>();
+
+function relativeFormat(locale: string): Intl.RelativeTimeFormat {
+  let f = relativeFormats.get(locale);
+  if (!f) {
+    try {
+      f = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+    } catch {
+      f = new Intl.RelativeTimeFormat('en', { numeric: 'auto' }); // a malformed tag must not blank the date
+    }
+    relativeFormats.set(locale, f);
+  }
+  return f;
+}
+
+/**
+ * "in 5 days", "tomorrow", "today", "overdue by 3 days" in the translator's language: the future as
+ * Intl says it in `w.locale` ("через 5 дней"); "overdue" is our word, Intl has none for it.
+ */
+export function relativeDay(
+  isoDate: string,
+  now: number,
+  w: Translator = English,
+): { text: string; overdue: boolean } | undefined {
   const days = daysUntil(isoDate, now);
   if (days === undefined) return undefined;
-  if (days === 0) return { text: 'today', overdue: false };
-  if (days === 1) return { text: 'tomorrow', overdue: false };
-  if (days > 1) return { text: `in ${days} days`, overdue: false };
-  return { text: `overdue by ${-days} day${days === -1 ? '' : 's'}`, overdue: true };
+  if (days >= 0) return { text: relativeFormat(w.locale).format(days, 'day'), overdue: false };
+  return { text: w.plural(-days, 'overdue by {0} day', 'overdue by {0} days'), overdue: true };
 }
 
 /** "15 Dec 2026" in the given locale (dates are calendar dates: formatted in UTC so they never shift). */

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import type { ProgressMark, ProgressMilestone } from '../shared/sidebarState';
+import { English, type Translator } from './l10n';
 import type { InboxProgress } from './providers/local/inbox';
 import type { OutboxEntry } from './questions/outboxEntry';
 import { safeUrl } from './questions/messages';
@@ -232,6 +233,7 @@ export function salesSeesMarks(
   entries: readonly OutboxEntry[],
   ticketKey: string,
   inbox: readonly InboxProgress[] = [],
+  w: Translator = English,
 ): ProgressMark[] {
   const key = ticketKey.toUpperCase();
   const marks = new Map<Milestone, ProgressMark>();
@@ -253,7 +255,7 @@ export function salesSeesMarks(
     if (!r) continue;
     if (r.state === 'sent') sent(x, Date.parse(r.sentAt ?? q.createdAt));
     else if (r.state === 'failed' || r.state === 'needsAuth')
-      x.failed ??= r.state === 'needsAuth' ? 'the CRM needs a new token (Set API Token…).' : (r.lastError ?? 'failed');
+      x.failed ??= r.state === 'needsAuth' ? w.t('the CRM needs a new token (Set API Token…).') : (r.lastError ?? w.t('failed'));
     else x.waiting = true;
   }
   for (const p of inbox) {
@@ -283,25 +285,44 @@ function shortDay(at: number, now: number, locale: string): string {
   return f.format(new Date(at));
 }
 
+/** A milestone as the reader's language names it (the contract's names are English ids). */
+function milestoneWord(m: ProgressMilestone, w: Translator): string {
+  switch (m) {
+    case 'started':
+      return w.t('started');
+    case 'in review':
+      return w.t('in review');
+    case 'merged':
+      return w.t('merged');
+    case 'released':
+      return w.t('released');
+  }
+}
+
 /**
  * The sidebar's "Sales sees" line: «Sales sees: started 3 Dec, in review 5 Dec», with what is still
- * waiting or failed in `detail`. Undefined when there is no note at all.
+ * waiting or failed in `detail`, in `w`'s language. Undefined when there is no note at all.
  */
 export function salesSeesView(
   marks: readonly ProgressMark[],
   locale: string,
   now: number,
+  w: Translator = English,
 ): { text: string; detail?: string; failed: boolean } | undefined {
   if (marks.length === 0) return undefined;
   const told = marks.filter((m) => m.sentAt !== undefined);
+  const list = (items: string[]) => items.join(w.t(', '));
   const text = told.length
-    ? `Sales sees: ${told.map((m) => `${m.milestone} ${shortDay(m.sentAt!, now, locale)}`).join(', ')}`
-    : 'Sales has not been told of any progress yet.';
+    ? w.t('Sales sees: {0}', list(told.map((m) => w.t('{0} {1}', milestoneWord(m.milestone, w), shortDay(m.sentAt!, now, locale)))))
+    : w.t('Sales has not been told of any progress yet.');
   const failed = marks.filter((m) => m.failed);
   const waiting = marks.filter((m) => m.waiting && !m.failed);
   const parts: string[] = [];
-  if (failed.length) parts.push(`Not sent: ${failed.map((m) => `${m.milestone} (${m.failed})`).join('; ')}. Retry from Manage Progress Notes.`);
-  if (waiting.length) parts.push(`Sending: ${waiting.map((m) => m.milestone).join(', ')}.`);
+  if (failed.length) {
+    const items = failed.map((m) => w.t('{0} ({1})', milestoneWord(m.milestone, w), m.failed ?? ''));
+    parts.push(w.t('Not sent: {0}. Retry from Manage Progress Notes.', items.join(w.t('; '))));
+  }
+  if (waiting.length) parts.push(w.t('Sending: {0}.', list(waiting.map((m) => milestoneWord(m.milestone, w)))));
   return { text, detail: parts.length ? parts.join(' ') : undefined, failed: failed.length > 0 };
 }
 

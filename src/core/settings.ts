@@ -2,6 +2,7 @@
 // setting, and every other setting still applies.
 import * as z from 'zod/mini';
 import { isLoopbackHost } from './http';
+import { Languages, type LanguageSetting } from './l10n';
 import { CrmIds, TrackerIds, VendorSchemas, VendorSettingSpecs, type VendorSettings, vendorById } from './providers/registry';
 import { RouteNames } from './questions/question';
 
@@ -23,6 +24,7 @@ const coreSchemas = {
   'progress.notify': z.boolean(),
   'statusBar.showWhenNoTicket': z.boolean(),
   'cache.ttlSeconds': z.number().check(z.nonnegative()),
+  language: z.enum(['auto', ...Languages] as [LanguageSetting, ...LanguageSetting[]]),
 } as const;
 
 const schemas = { ...coreSchemas, ...VendorSchemas };
@@ -43,6 +45,7 @@ const coreDefaults: CoreSettings = {
   'progress.notify': false,
   'statusBar.showWhenNoTicket': true,
   'cache.ttlSeconds': 300,
+  language: 'auto',
 };
 
 export const SettingDefaults = {

@@ -12,8 +12,9 @@
 // key (ACME-9 before ACME-10), so the order is total and does not depend on the tracker's order.
 import type { ProviderErrorKind } from './errors';
 import { Hidden, formatAmount, formatDate, formatTimestamp, relativeDay, totalsByCurrency } from './format';
+import { English, type Translator } from './l10n';
 import type { Deal, TicketContext } from './model';
-import { type Presentation, sortDeals } from './viewModel';
+import { type Presentation, listOf, localeOf, sortDeals, wordsOf } from './viewModel';
 
 /** How the worklist is ordered. */
 export type WorklistSort = 'amount' | 'close' | 'customers';
@@ -21,15 +22,23 @@ export type WorklistSort = 'amount' | 'close' | 'customers';
 /** The sort modes, in quick-pick order (the first is the default). */
 export const WorklistSorts: readonly WorklistSort[] = ['amount', 'close', 'customers'];
 
-/** Sort modes in words, for the quick pick and the view's message. */
-export const WorklistSortLabels: Readonly<Record<WorklistSort, { label: string; detail: string }>> = {
-  amount: {
-    label: 'Amount at stake',
-    detail: 'Largest total first, compared per currency: different currencies are never added or converted.',
-  },
-  close: { label: 'Earliest close', detail: 'The deal closing soonest first; tickets without a close date last.' },
-  customers: { label: 'Number of customers', detail: 'Most customers first.' },
-};
+/** Sort modes in words for the quick pick, in `w`'s language. */
+export function worklistSortLabels(w: Translator = English): Readonly<Record<WorklistSort, { label: string; detail: string }>> {
+  return {
+    amount: {
+      label: w.t('Amount at stake'),
+      detail: w.t('Largest total first, compared per currency: different currencies are never added or converted.'),
+    },
+    close: {
+      label: w.t('Earliest close'),
+      detail: w.t('The deal closing soonest first; tickets without a close date last.'),
+    },
+    customers: { label: w.t('Number of customers'), detail: w.t('Most customers first.') },
+  };
+}
+
+/** Sort modes in English words (worklistSortLabels speaks the reader's language). */
+export const WorklistSortLabels = worklistSortLabels(English);
 
 /** Whether a stored value is a sort mode (workspace state can hold anything). */
 export function isWorklistSort(value: unknown): value is WorklistSort {
@@ -174,7 +183,7 @@ function totalsText(totals: readonly CurrencyTotal[], p: Presentation, compact: 
   if (totals.length === 0) return '';
   if (p.privacy) return Hidden;
   return totals
-    .map((t) => formatAmount(t.amount, t.currency || undefined, { locale: p.locale, compact }) ?? '')
+    .map((t) => formatAmount(t.amount, t.currency || undefined, { locale: localeOf(p), compact }) ?? '')
     .join(' + ');
 }
 
@@ -247,11 +256,13 @@ type DateWords = (iso: string) => { text: string; relative?: string; overdue: bo
 
 function dateWords(p: Presentation): DateWords {
   const memo = new Map<string, ReturnType<DateWords>>();
+  const w = wordsOf(p);
+  const locale = localeOf(p);
   return (iso) => {
     let words = memo.get(iso);
     if (!words) {
-      const rel = relativeDay(iso, p.now);
-      memo.set(iso, (words = { text: formatDate(iso, p.locale), relative: rel?.text, overdue: rel?.overdue ?? false }));
+      const rel = relativeDay(iso, p.now, w);
+      memo.set(iso, (words = { text: formatDate(iso, locale), relative: rel?.text, overdue: rel?.overdue ?? false }));
     }
     return words;
   };
@@ -277,10 +288,11 @@ function buildRow(
   const key = oneLine(ticket.key, 64);
   const title = oneLine(ticket.title ?? '');
   const n = deals.length;
+  const w = wordsOf(p);
   const description = [
     totalText,
-    closeText ? `closes ${closeText}` : undefined,
-    n === 0 ? 'no linked deal' : `${n} deal${n === 1 ? '' : 's'}`,
+    closeText ? w.t('closes {0}', closeText) : undefined,
+    n === 0 ? w.t('no linked deal') : w.plural(n, '{0} deal', '{0} deals'),
   ].filter(Boolean).join(' · ');
   return {
     totals,
@@ -341,71 +353,95 @@ export function buildWorklistRows(
  * full-precision amounts cost as much as the rest of the row.
  */
 export function worklistTooltip(row: WorklistRow, p: Presentation): string[] {
-  const list = (xs: readonly string[], max = 10) =>
-    xs.slice(0, max).join(', ') + (xs.length > max ? ` and ${xs.length - max} more` : '');
+  const w = wordsOf(p);
+  const list = (xs: readonly string[], max = 10) => {
+    const names = listOf(xs.slice(0, max), w);
+    return xs.length > max ? w.plural(xs.length - max, '{1} and {0} more', '{1} and {0} more', names) : names;
+  };
   const atStake = row.totalText && (p.privacy ? Hidden : totalsText(row.totals, p, false));
   return [
     row.title ? `${row.key}: ${row.title}` : row.key,
-    row.status ? `Status: ${row.status}` : undefined,
-    row.customers.length ? `Customers: ${list(row.customers)}` : 'No linked deal.',
-    row.owners.length ? `Sales owners: ${list(row.owners)}` : undefined,
-    atStake ? `At stake: ${atStake}` : undefined,
+    row.status ? w.t('Status: {0}', row.status) : undefined,
+    row.customers.length ? w.t('Customers: {0}', list(row.customers)) : w.t('No linked deal.'),
+    row.owners.length ? w.t('Sales owners: {0}', list(row.owners)) : undefined,
+    atStake ? w.t('At stake: {0}', atStake) : undefined,
     row.earliestCloseText
-      ? `Earliest close: ${row.earliestCloseText}${row.closeRelative ? ` (${row.closeRelative})` : ''}`
+      ? row.closeRelative
+        ? w.t('Earliest close: {0} ({1})', row.earliestCloseText, row.closeRelative)
+        : w.t('Earliest close: {0}', row.earliestCloseText)
       : undefined,
-    row.stages.length ? `Stages: ${list(row.stages)}` : undefined,
-    ...row.warnings.slice(0, 5).map((w) => `Warning: ${w}`),
-    row.current ? "This is the current branch's ticket." : undefined,
+    row.stages.length ? w.t('Stages: {0}', list(row.stages)) : undefined,
+    ...row.warnings.slice(0, 5).map((warning) => w.t('Warning: {0}', warning)),
+    row.current ? w.t("This is the current branch's ticket.") : undefined,
   ].filter((x): x is string => x !== undefined);
 }
 
 /** "Sorted by amount at stake (USD first, then EUR; never converted)". */
-function sortMessage(sort: WorklistSort, order: readonly string[]): string {
-  const label = WorklistSortLabels[sort].label.toLowerCase();
-  const named = order.map((c) => c || 'no currency');
-  if (sort !== 'amount' || named.length < 2) return `Sorted by ${label}`;
-  const rest = named.length > 3 ? `${named.slice(1, 3).join(', ')}…` : named.slice(1).join(', then ');
-  return `Sorted by ${label} (${named[0]} first, then ${rest}; never converted)`;
+function sortMessage(sort: WorklistSort, order: readonly string[], w: Translator): string {
+  if (sort === 'close') return w.t('Sorted by earliest close');
+  if (sort === 'customers') return w.t('Sorted by number of customers');
+  const named = order.map((c) => c || w.t('no currency'));
+  switch (named.length) {
+    case 0:
+    case 1:
+      return w.t('Sorted by amount at stake');
+    case 2:
+      return w.t('Sorted by amount at stake ({0} first, then {1}; never converted)', named[0], named[1]);
+    case 3:
+      return w.t('Sorted by amount at stake ({0} first, then {1}, then {2}; never converted)', named[0], named[1], named[2]);
+    default:
+      return w.t('Sorted by amount at stake ({0} first, then {1}, {2}…; never converted)', named[0], named[1], named[2]);
+  }
 }
 
 /** The worklist view in words: rows, the line above them, and the placeholder row for other states. */
 export function buildWorklistView(s: WorklistSnapshot, options: WorklistOptions, p: Presentation): WorklistView {
   const { rows, total, currencyOrder: order } = buildWorklistRows(s.entries, options, p);
+  const w = wordsOf(p);
   const filter = (options.filter ?? '').trim();
   const parts: string[] = [];
   if (s.progress && (s.status === 'loading' || s.refreshing)) {
-    parts.push(`Loading ${s.progress.loaded} of ${s.progress.total}…`);
+    parts.push(w.t('Loading {0} of {1}…', s.progress.loaded, s.progress.total));
   } else if (s.refreshing) {
-    parts.push('Refreshing…');
+    parts.push(w.t('Refreshing…'));
   }
   if (s.status === 'error' && s.error && total > 0) {
-    const when = s.fetchedAt ? ` Showing data from ${formatTimestamp(s.fetchedAt, p.now, p.locale)}.` : '';
-    parts.push(`Not refreshed: ${oneLine(s.error.message)}${when}`);
+    const why = oneLine(s.error.message);
+    parts.push(s.fetchedAt
+      ? w.t('Not refreshed: {0} Showing data from {1}.', why, formatTimestamp(s.fetchedAt, p.now, localeOf(p)))
+      : w.t('Not refreshed: {0}', why));
   }
-  if (total > 0) parts.push(sortMessage(options.sort, order));
-  if (filter && total > 0) parts.push(`Filter "${oneLine(filter, 60)}": ${rows.length} of ${total}`);
+  if (total > 0) parts.push(sortMessage(options.sort, order, w));
+  if (filter && total > 0) parts.push(w.t('Filter "{0}": {1} of {2}', oneLine(filter, 60), rows.length, total));
   const message = parts.join(' · ');
 
   let placeholder: WorklistView['placeholder'];
   if (rows.length === 0) {
+    // The tracker's label is a name (as its vendor gives it); without one, the sentence names no tracker.
+    const where = oneLine(s.trackerLabel, 60);
     if (s.status === 'noFolder') {
-      placeholder = { text: 'Open a folder to list your tickets.', kind: 'info' };
+      placeholder = { text: w.t('Open a folder to list your tickets.'), kind: 'info' };
     } else if (s.status === 'error' && s.error && total === 0) {
-      placeholder = { text: `Could not load your tickets: ${oneLine(s.error.message, 400)}`, kind: 'error', errorKind: s.error.kind };
+      placeholder = { text: w.t('Could not load your tickets: {0}', oneLine(s.error.message, 400)), kind: 'error', errorKind: s.error.kind };
     } else if (s.status === 'loading') {
-      placeholder = { text: `Loading your tickets from the ${oneLine(s.trackerLabel, 60) || 'tracker'}…`, kind: 'loading' };
+      const text = where ? w.t('Loading your tickets from the {0}…', where) : w.t('Loading your tickets from the tracker…');
+      placeholder = { text, kind: 'loading' };
     } else if (total > 0) {
-      placeholder = { text: `No ticket matches "${oneLine(filter, 60)}".`, kind: 'info' };
+      placeholder = { text: w.t('No ticket matches "{0}".', oneLine(filter, 60)), kind: 'info' };
     } else if (s.refreshing) {
-      placeholder = { text: 'Refreshing…', kind: 'loading' };
+      placeholder = { text: w.t('Refreshing…'), kind: 'loading' };
     } else {
-      const where = oneLine(s.trackerLabel, 60) || 'tracker';
-      placeholder = {
-        text: s.query
-          ? `No open ticket matches the worklist query of the ${where}.`
-          : where === 'data file' ? 'The data file has no ticket.' : `No open ticket assigned to you in the ${where}.`,
-        kind: 'info',
-      };
+      let text: string;
+      if (s.query) {
+        text = where
+          ? w.t('No open ticket matches the worklist query of the {0}.', where)
+          : w.t('No open ticket matches the worklist query of the tracker.');
+      } else if (where === 'data file') {
+        text = w.t('The data file has no ticket.');
+      } else {
+        text = where ? w.t('No open ticket assigned to you in the {0}.', where) : w.t('No open ticket assigned to you in the tracker.');
+      }
+      placeholder = { text, kind: 'info' };
     }
   }
   return { rows, total, currencyOrder: order, message, placeholder };

@@ -73,8 +73,82 @@ export interface DealView {
   hasUrl: boolean;
 }
 
+/**
+ * The sidebar's own words in the reader's language, put into words by the host (the webview has no
+ * translator). `{0}` marks where the webview puts data (a name, a key, a date), isolated for bidi.
+ */
+export interface SidebarStrings {
+  /** Accessible name of the deals section. */
+  customers: string;
+  /** The Ask sales button and the accessible name of its section. */
+  askSales: string;
+  /** The Ask sales button's tooltip while questions can be asked. */
+  askTitle: string;
+  /** Accessible name of the question form. */
+  questionForm: string;
+  /** The label of the question's text box. */
+  question: string;
+  questionPlaceholder: string;
+  /** `Include selected code ({0})`, {0} = file and lines. */
+  includeSelection: string;
+  /** `Goes to: {0}`, {0} = the routes. */
+  goesTo: string;
+  sendToSales: string;
+  cancel: string;
+  typeQuestionFirst: string;
+  sending: string;
+  /** `Branch: {0}` (no ticket). */
+  branchLine: string;
+  /** `branch {0}` (in the ticket's line). */
+  branchMeta: string;
+  setByHand: string;
+  /** `Open ticket {0} in the browser`, {0} = the key. */
+  openTicket: string;
+  progressNotes: string;
+  refreshing: string;
+  dataFileProblems: string;
+  warnings: string;
+  /** Accessible name of the summary box. */
+  totalAtStake: string;
+  /** `Total at stake: {0}`, {0} = the totals. */
+  totalAtStakeLine: string;
+  /** `Earliest close: {0}`, {0} = the date. */
+  earliestClose: string;
+  /** `Earliest close: {0} ({1})`, {1} = the relative day. */
+  earliestCloseRelative: string;
+  deals: string;
+  amount: string;
+  stage: string;
+  closeDate: string;
+  salesOwner: string;
+  /** `E-mail {0}`, {0} = the owner's name. */
+  mailOwner: string;
+  openInCrm: string;
+  /** `Open the {0} deal in the CRM`, {0} = the customer. */
+  openDeal: string;
+  /** `Show all 500 deals`, for this state's deal count. */
+  showAll: string;
+  questions: string;
+  noQuestions: string;
+  answer: string;
+  retry: string;
+  retryLabel: string;
+  discard: string;
+  discardLabel: string;
+  stateQueued: string;
+  stateSent: string;
+  stateFailed: string;
+  stateAnswered: string;
+}
+
 /** Everything the sidebar renders; plain JSON. */
 export interface SidebarState {
+  /** The language of the words (`en`, `ru`, `ar`), for `<html lang>`. */
+  lang: string;
+  /** `rtl` for Arabic, for `<html dir>`. */
+  dir: 'ltr' | 'rtl';
+  /** The page's own labels in that language. */
+  strings: SidebarStrings;
   status: ViewStatus;
   /** One sentence for the state (empty for ready). */
   headline: string;
@@ -85,6 +159,8 @@ export interface SidebarState {
   deals: DealView[];
   summary?: {
     customers: number;
+    /** "2 customers, 3 deals". */
+    text: string;
     totals: string[];
     earliestClose?: { date: string; relative?: string; overdue: boolean };
   };

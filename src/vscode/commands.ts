@@ -4,6 +4,7 @@ import { isTicketKey, normalizeKey } from '../core/branch';
 import { type Session } from '../core/session';
 import { summaryMarkdown } from '../core/viewModel';
 import { CommandId, type CommandName } from '../shared/ids';
+import type { QuestionState } from '../shared/sidebarState';
 import type { Presenter } from './presenter';
 import type { QuestionService } from './questionService';
 import { type HostAction, commandForAction, isHostAction } from '../shared/sidebarActions';
@@ -11,6 +12,7 @@ import type { SidebarActions, SidebarView } from './sidebarView';
 import type { TicketOverrides } from './overrides';
 import { mailtoFor, openSafely } from './links';
 import { confirm, notify } from './notify';
+import { t } from './l10n';
 import type { Credentials } from './credentials';
 import type { FolderContext } from './folderContext';
 import type { LazyProgress } from './lazyWorkflow';
@@ -51,10 +53,10 @@ export async function openDeal(session: Session, dealId?: string): Promise<void>
   let deal = dealId ? deals.find((d) => d.id === dealId) : undefined;
   if (!deal && !dealId) {
     const withUrl = deals.filter((d) => d.url);
-    if (withUrl.length === 0) return void notify('info', 'No deal with a CRM link for this ticket.');
+    if (withUrl.length === 0) return void notify('info', t('No deal with a CRM link for this ticket.'));
     deal = withUrl.length === 1 ? withUrl[0] : (await vscode.window.showQuickPick(
       withUrl.map((d) => ({ label: d.customer, description: d.stage, deal: d })),
-      { title: 'Open Deal in CRM', placeHolder: 'Which deal?' },
+      { title: t('Open Deal in CRM'), placeHolder: t('Which deal?') },
     ))?.deal;
   }
   if (deal) await openSafely(deal.url, 'the deal');
@@ -101,21 +103,21 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       // From a hover: the form asks about the ticket the sidebar shows, so that one is shown first.
       const key = keyArg(k);
       if (key && key !== d.session.current().key && !d.session.showTicket(key)) {
-        return notify('info', 'Customer Context: open a git repository to ask about a ticket.');
+        return notify('info', t('Customer Context: open a git repository to ask about a ticket.'));
       }
       if (!d.session.current().context) {
-        return notify('info', 'Customer Context: check out a branch whose ticket has customer context first.');
+        return notify('info', t('Customer Context: check out a branch whose ticket has customer context first.'));
       }
       if (await d.sidebar().openAskForm()) return;
       // The sidebar cannot be shown (e.g. views hidden by policy): ask in an input box instead.
       // Until saved, the text stays in the box with the reason as its prompt (plain text, not a notification).
-      let prompt = 'Question';
+      let prompt = t('Question');
       for (let text: string | undefined = ''; ; ) {
-        text = await vscode.window.showInputBox({ title: 'Ask Sales a Clarifying Question', prompt, value: text, ignoreFocusOut: true });
+        text = await vscode.window.showInputBox({ title: t('Ask Sales a Clarifying Question'), prompt, value: text, ignoreFocusOut: true });
         if (text === undefined) return;
         const result = await d.questions.ask(text, true);
-        if (result.ok) return void notify('info', 'Question saved. Its state and the answer are shown under Questions in the sidebar.');
-        if (result.saved) return void notify('warning', 'Question saved but not sent yet. The reason is shown under Questions in the sidebar.');
+        if (result.ok) return void notify('info', t('Question saved. Its state and the answer are shown under Questions in the sidebar.'));
+        if (result.saved) return void notify('warning', t('Question saved but not sent yet. The reason is shown under Questions in the sidebar.'));
         prompt = result.message;
       }
     },
@@ -124,14 +126,14 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
     setTicketForBranch: async () => {
       const cur = d.session.current();
       if (!cur.repository || !cur.branch) {
-        return notify('warning', 'Customer Context: there is no current branch to set a ticket for.');
+        return notify('warning', t('Customer Context: there is no current branch to set a ticket for.'));
       }
       const value = await vscode.window.showInputBox({
-        title: `Ticket for branch ${cur.branch}`,
-        prompt: 'Ticket key, e.g. ACME-42 or #123',
+        title: t('Ticket for branch {0}', cur.branch),
+        prompt: t('Ticket key, e.g. ACME-42 or #123'),
         value: cur.key ?? '',
         ignoreFocusOut: true,
-        validateInput: (v) => (isTicketKey(v) ? undefined : 'Enter a key like ACME-42 or #123.'),
+        validateInput: (v) => (isTicketKey(v) ? undefined : t('Enter a key like ACME-42 or #123.')),
       });
       if (value === undefined) return;
       await d.overrides.set(cur.repository, cur.branch, normalizeKey(value));
@@ -147,13 +149,14 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
     },
     setToken: (provider?: unknown) => d.credentials.setToken(typeof provider === 'string' ? provider : undefined),
     signOut: () => d.credentials.signOut(),
-    configure: () => d.credentials.configure(),
+    // The walkthrough's steps run one half: 'tracker' or 'crm'.
+    configure: (part?: unknown) => d.credentials.configure(part === 'tracker' || part === 'crm' ? part : undefined),
     showQuestions: () => showQuestions(d),
     copySummary: async () => {
       const md = summaryMarkdown(d.session.snapshot, d.presenter.current());
-      if (!md) return notify('info', 'Customer Context: no customer context to copy for this branch.');
+      if (!md) return notify('info', t('Customer Context: no customer context to copy for this branch.'));
       await vscode.env.clipboard.writeText(md);
-      void notify('info', 'Customer summary copied as Markdown.');
+      void notify('info', t('Customer summary copied as Markdown.'));
     },
     startWork: (arg?: unknown) => d.startWork(arg),
     manageProgress: () => d.progress.manage(),
@@ -166,30 +169,47 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
   return (Object.keys(handlers) as CommandName[]).map((name) => vscode.commands.registerCommand(CommandId[name], handlers[name]));
 }
 
+/** A question's state in words (the state itself stays the contract's English name). */
+function stateWords(state: QuestionState): string {
+  const words: Record<QuestionState, string> = {
+    Queued: t('Queued'),
+    Sent: t('Sent'),
+    Failed: t('Failed'),
+    Answered: t('Answered'),
+  };
+  return words[state] ?? state;
+}
+
 async function showQuestions(d: CommandDeps): Promise<void> {
   const entries = await d.questions.all();
-  if (entries.length === 0) return void notify('info', 'No questions to sales yet.');
+  if (entries.length === 0) return void notify('info', t('No questions to sales yet.'));
   const picked = await vscode.window.showQuickPick(
     entries.reverse().map((e) => {
       const item = d.questions.describe(e);
       return {
         label: `${e.question.ticket.key}: ${e.question.text.replace(/\s+/g, ' ').slice(0, 80)}`,
-        description: `${item.state} · ${item.createdAt}`,
-        detail: item.answer ? `Answer: ${item.answer.text}` : item.detail,
+        description: `${stateWords(item.state)} · ${item.createdAt}`,
+        detail: item.answer ? t('Answer: {0}', item.answer.text) : item.detail,
         entry: e,
         item,
       };
     }),
-    { title: 'Questions to Sales', matchOnDescription: true, matchOnDetail: true },
+    { title: t('Questions to Sales'), matchOnDescription: true, matchOnDetail: true },
   );
   if (!picked) return;
-  const actions = ['Copy question', ...(picked.entry.question.ticket.url ? ['Open ticket'] : []), ...(picked.item.state !== 'Answered' && picked.item.state !== 'Sent' ? ['Retry now'] : []), 'Discard'];
+  const copy = t('Copy question');
+  const open = t('Open ticket');
+  const retry = t('Retry now');
+  const discard = t('Discard');
+  const canRetry = picked.item.state !== 'Answered' && picked.item.state !== 'Sent';
+  const hasUrl = !!picked.entry.question.ticket.url;
+  const actions = [copy, ...(hasUrl ? [open] : []), ...(canRetry ? [retry] : []), discard];
   const action = await vscode.window.showQuickPick(actions, { title: picked.label });
-  if (action === 'Copy question') await vscode.env.clipboard.writeText(picked.entry.question.text);
-  if (action === 'Open ticket') await openSafely(picked.entry.question.ticket.url, 'the ticket');
-  if (action === 'Retry now') await d.questions.retry(picked.entry.question.id);
-  if (action === 'Discard') {
-    const sure = await confirm('Discard this question? It will not be sent.', 'Discard');
-    if (sure === 'Discard') await d.questions.discard(picked.entry.question.id);
+  if (action === copy) await vscode.env.clipboard.writeText(picked.entry.question.text);
+  if (action === open) await openSafely(picked.entry.question.ticket.url, 'the ticket');
+  if (action === retry) await d.questions.retry(picked.entry.question.id);
+  if (action === discard) {
+    const sure = await confirm(t('Discard this question? It will not be sent.'), discard);
+    if (sure === discard) await d.questions.discard(picked.entry.question.id);
   }
 }

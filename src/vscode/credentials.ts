@@ -8,6 +8,7 @@ import { webhookUrlProblem } from '../core/questions/webhook';
 import { credentialUrlProblem } from '../core/settings';
 import type { Session } from '../core/session';
 import { readSettings } from './config';
+import { t, plural } from './l10n';
 import { confirm, notify } from './notify';
 import { type TokenStore, originOf } from './secrets';
 
@@ -20,14 +21,17 @@ export function routesOf(v: VendorDescriptor): RouteName[] {
   return routes;
 }
 
-/** Test calls against the tracker and CRM the session uses; who answered, or the error, goes to the log. */
-export async function testConnection(session: Session, log: vscode.LogOutputChannel): Promise<Array<{ label: string; ok: boolean }>> {
+/** One half of *Configure* (the walkthrough's tracker and CRM steps); undefined means both. */
+export type ConfigurePart = 'tracker' | 'crm';
+
+/** Test calls against the tracker and CRM the session uses (or only `part`'s); who answered, or the error, goes to the log. */
+export async function testConnection(session: Session, log: vscode.LogOutputChannel, part?: ConfigurePart): Promise<Array<{ label: string; ok: boolean }>> {
   const repo = session.current().repository;
   if (!repo) return [];
   const { tracker, crm } = session.providersFor(repo);
   const results: Array<{ label: string; ok: boolean }> = [];
-  for (const p of [tracker, crm]) {
-    if (!p.whoAmI) continue;
+  for (const [kind, p] of [['tracker', tracker], ['crm', crm]] as const) {
+    if ((part && kind !== part) || !p.whoAmI) continue;
     const ok = await p.whoAmI().then((who) => (log.info(`${p.label}: signed in as ${who}`), true), (e: Error) => (log.warn(`${p.label}: ${e.message}`), false));
     results.push({ label: p.label, ok });
   }
@@ -45,14 +49,14 @@ function secrets(): Secret[] {
   return CredentialVendors.flatMap((v) => [...(v.credential ? [{ vendor: v, webhook: false }] : []), ...(v.webhook ? [{ vendor: v, webhook: true }] : [])]);
 }
 
-const secretLabel = (s: Secret) => (s.webhook ? `${s.vendor.label} webhook` : s.vendor.label);
+const secretLabel = (s: Secret) => (s.webhook ? t('{0} webhook', s.vendor.label) : s.vendor.label);
 
 export class Credentials {
   constructor(
     private readonly tokens: TokenStore,
     private readonly onTokenSet: (routes: RouteName[]) => Promise<void>,
     /** Test calls against the configured tracker and CRM: each service's label and whether it answered. */
-    private readonly testConnection: () => Promise<Array<{ label: string; ok: boolean }>>,
+    private readonly testConnection: (part?: ConfigurePart) => Promise<Array<{ label: string; ok: boolean }>>,
   ) {}
 
   async setToken(preset?: string): Promise<void> {
@@ -61,7 +65,7 @@ export class Credentials {
     const preselected = secrets().filter((s) => s.vendor.id === presetId && (presetKind !== 'webhook' || s.webhook))[0];
     const chosen = preselected ?? (await vscode.window.showQuickPick(
       secrets().map((s) => ({ label: secretLabel(s), description: s.vendor.description, secret: s })),
-      { title: 'Set API Token…', placeHolder: 'For which service?' },
+      { title: t('Set API Token…'), placeHolder: t('For which service?') },
     ))?.secret;
     if (!chosen) return;
     const vendor = chosen.vendor;
@@ -69,8 +73,8 @@ export class Credentials {
     const label = secretLabel(chosen);
     if (chosen.webhook || !credential) {
       const url = await vscode.window.showInputBox({
-        title: `${label} URL`,
-        prompt: 'The webhook URL is a secret: it is kept in VS Code secret storage, never in settings.',
+        title: t('{0} URL', label),
+        prompt: t('The webhook URL is a secret: it is kept in VS Code secret storage, never in settings.'),
         password: true,
         ignoreFocusOut: true,
         validateInput: (v) => (vendor.webhook ? webhookUrlProblem(vendor.webhook, v) : undefined),
@@ -78,7 +82,7 @@ export class Credentials {
       if (!url) return;
       await this.tokens.setWebhook(vendor.id, url.trim());
       await this.onTokenSet(routesOf(vendor));
-      void notify('info', `${label} saved.`);
+      void notify('info', t('{0} saved.', label));
       return;
     }
     const { settings } = readSettings();
@@ -86,8 +90,8 @@ export class Credentials {
     const url = String((settings as Record<string, unknown>)[setting] ?? '');
     const problem = credentialUrlProblem(`customerContext.${setting}`, url);
     if (problem) {
-      const open = 'Open User Settings';
-      if ((await notify('error', `${problem} Set it in your user settings first.`, open)) === open) {
+      const open = t('Open User Settings');
+      if ((await notify('error', t('{0} Set it in your user settings first.', problem), open)) === open) {
         await vscode.commands.executeCommand('workbench.action.openSettings', `customerContext.${setting}`);
       }
       return;
@@ -96,47 +100,65 @@ export class Credentials {
     const env = this.tokens.envSets(vendor.id);
     if (env) {
       // The environment wins for its origin (containers, CI): say so rather than store a token that is never used.
-      void notify('warning', `${env} is set in the environment; it is used for its origin instead of a stored token. Unset it to use the token you enter now.`);
+      void notify('warning', t('{0} is set in the environment; it is used for its origin instead of a stored token. Unset it to use the token you enter now.', env));
     }
     const own = Object.fromEntries(Object.entries(settings).filter(([k]) => k.startsWith(`${vendor.id}.`)).map(([k, v]) => [k.slice(vendor.id.length + 1), v]));
     const token = await vscode.window.showInputBox({
-      title: `${label} API token for ${origin}`,
-      prompt: [vendor.tokenPrompt?.(own, origin) ?? `It is kept in VS Code secret storage and sent only to ${origin}.`, vendor.tokenHelp].filter(Boolean).join(' '),
+      title: t('{0} API token for {1}', label, origin),
+      prompt: [vendor.tokenPrompt?.(own, origin) ?? t('It is kept in VS Code secret storage and sent only to {0}.', origin), vendor.tokenHelp].filter(Boolean).join(' '),
       password: true,
       ignoreFocusOut: true,
-      validateInput: (v) => (v.trim() ? undefined : 'The token is empty.'),
+      validateInput: (v) => (v.trim() ? undefined : t('The token is empty.')),
     });
     if (!token) return;
     await this.tokens.set(vendor.id, url, token.trim());
     await this.onTokenSet(routesOf(vendor));
-    void notify('info', `${label} token saved for ${origin}.`);
+    void notify('info', t('{0} token saved for {1}.', label, origin));
   }
 
   async signOut(): Promise<void> {
-    const sure = await confirm('Remove every API token and webhook URL Customer Context has stored?', 'Remove');
-    if (sure !== 'Remove') return;
+    const remove = t('Remove');
+    const sure = await confirm(t('Remove every API token and webhook URL Customer Context has stored?'), remove);
+    if (sure !== remove) return;
     const n = await this.tokens.clear();
-    void notify('info', `Removed ${n} stored token${n === 1 ? '' : 's'}. Tokens from environment variables are not affected.`);
+    void notify('info', plural(
+      n,
+      'Removed {0} stored token. Tokens from environment variables are not affected.',
+      'Removed {0} stored tokens. Tokens from environment variables are not affected.',
+    ));
   }
 
-  async configure(): Promise<void> {
+  /** Both halves, or only `part`; resolves with the test calls made (undefined when cancelled). */
+  async configure(part?: ConfigurePart): Promise<Array<{ label: string; ok: boolean }> | undefined> {
     const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
     const cfg = () => vscode.workspace.getConfiguration('customerContext');
     const pick = (vendors: readonly VendorDescriptor[], title: string) =>
       vscode.window.showQuickPick(vendors.map((v) => ({ label: v.label, description: v.description, vendor: v })), { title, ignoreFocusOut: true });
-    const tracker = await pick(Trackers, 'Configure (1/2): where do tickets come from?');
-    if (!tracker) return;
-    await cfg().update('tracker', tracker.vendor.id, target);
-    if (!(await this.askVendorSettings(tracker.vendor, target))) return;
-    const crm = await pick(Crms, 'Configure (2/2): where do deals come from?');
-    if (!crm) return;
-    await cfg().update('crm', crm.vendor.id, target);
-    if (!(await this.askVendorSettings(crm.vendor, target))) return;
+    if (part !== 'crm') {
+      const title = part ? t('Configure: where do tickets come from?') : t('Configure (1/2): where do tickets come from?');
+      const tracker = await pick(Trackers, title);
+      if (!tracker) return undefined;
+      await cfg().update('tracker', tracker.vendor.id, target);
+      if (!(await this.askVendorSettings(tracker.vendor, target))) return undefined;
+    }
+    if (part !== 'tracker') {
+      const title = part ? t('Configure: where do deals come from?') : t('Configure (2/2): where do deals come from?');
+      const crm = await pick(Crms, title);
+      if (!crm) return undefined;
+      await cfg().update('crm', crm.vendor.id, target);
+      if (!(await this.askVendorSettings(crm.vendor, target))) return undefined;
+    }
     // Who the token belongs to and the vendor's error text are data: they go to the output channel.
-    const results = await this.testConnection().catch(() => [{ label: 'Test call', ok: false }]);
-    const summary = results.map((r) => ` ${r.label}: ${r.ok ? 'connected' : 'failed'}.`).join('');
-    const failed = results.some((r) => !r.ok) ? ' Details are in the Customer Context output.' : '';
-    void notify(failed ? 'warning' : 'info', `Customer Context is configured.${summary}${failed}`);
+    const results = await this.testConnection(part).catch(() => [{ label: t('Test call'), ok: false }]);
+    const failed = results.some((r) => !r.ok);
+    // Sentences, each whole in its language: the outcome, one per service, then where details are.
+    const said = [
+      t('Customer Context is configured.'),
+      ...results.map((r) => (r.ok ? t('{0}: connected.', r.label) : t('{0}: failed.', r.label))),
+      ...(failed ? [t('Details are in the Customer Context output.')] : []),
+    ];
+    void notify(failed ? 'warning' : 'info', said.join(' '));
+    return results;
   }
 
   /** The vendor's URL (user settings), its extra questions, then its token. False when cancelled. */
@@ -147,7 +169,7 @@ export class Credentials {
       const key = `${vendor.id}.${credential.urlSetting}`;
       const current = cfg.inspect<string>(key);
       const url = await vscode.window.showInputBox({
-        title: `${vendor.label} URL (saved in your user settings)`,
+        title: t('{0} URL (saved in your user settings)', vendor.label),
         value: current?.globalValue ?? current?.defaultValue ?? '',
         ignoreFocusOut: true,
         validateInput: (v) => credentialUrlProblem(`customerContext.${key}`, v.trim()),

@@ -18,6 +18,7 @@ import type { Session } from '../core/session';
 import { markdownText } from '../core/viewModel';
 import type { FolderContext } from './folderContext';
 import { safeExternalUri } from './links';
+import { t } from './l10n';
 import type { Presenter } from './presenter';
 
 /** What the hover and link providers read. */
@@ -89,15 +90,15 @@ function rulesFor(
 /** Why a listed key has no context, in our words (the key at most); undefined shows no hover. */
 function problemText(kind: NonNullable<Lookup['error']>['kind']): string | undefined {
   switch (kind) {
-    case 'notFound': return 'Ticket not found.';
-    case 'auth': return 'The tracker or CRM refused the token. Run *Set API Token…*.';
-    case 'forbidden': return 'The token may not see this ticket or its deals.';
-    case 'offline': return 'Offline: the tracker or CRM cannot be reached.';
-    case 'rateLimited': return 'The tracker or CRM asked to slow down. Try again in a minute.';
+    case 'notFound': return t('Ticket not found.');
+    case 'auth': return t('The tracker or CRM refused the token. Run *Set API Token…*.');
+    case 'forbidden': return t('The token may not see this ticket or its deals.');
+    case 'offline': return t('Offline: the tracker or CRM cannot be reached.');
+    case 'rateLimited': return t('The tracker or CRM asked to slow down. Try again in a minute.');
     case 'server':
     case 'invalidResponse':
-    case 'badRequest': return 'The tracker or CRM could not answer. The sidebar says more.';
-    case 'invalidData': return 'The data file is invalid. The sidebar says where.';
+    case 'badRequest': return t('The tracker or CRM could not answer. The sidebar says more.');
+    case 'invalidData': return t('The data file is invalid. The sidebar says where.');
     default: return undefined;
   }
 }
@@ -174,7 +175,7 @@ async function provideLinks(
     const target = linkTarget(candidate.key, context?.ticket.url);
     if (!target) continue;
     const link = new vscode.DocumentLink(rangeOf(line, candidate), target);
-    link.tooltip = `Open ticket ${candidate.key}`;
+    link.tooltip = t('Open ticket {0}', candidate.key);
     links.push(link);
   }
   return links;

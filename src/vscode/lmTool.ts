@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { Session } from '../core/session';
 import { contextPlainText, noContextText, toolTicketKey } from '../core/ticketText';
+import { t } from './l10n';
 import type { Presenter } from './presenter';
 
 /** The tool's name, as in package.json's `languageModelTools`. */
@@ -37,8 +38,8 @@ export function registerLmTool(deps: LmToolDeps): vscode.Disposable {
       }
       return {
         invocationMessage: key
-          ? `Reading the customer context of ${key}`
-          : 'Reading the customer context of the current ticket',
+          ? t('Reading the customer context of {0}', key)
+          : t('Reading the customer context of the current ticket'),
       };
     },
     invoke: async (options, token) => {

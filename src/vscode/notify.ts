@@ -3,6 +3,7 @@
 // CRM, answer or file data could carry one. Messages therefore say what happened in our own words and
 // point to the sidebar, where data is shown as text; as a last line of defence, link syntax is broken.
 import * as vscode from 'vscode';
+import { t } from './l10n';
 
 /** The message with Markdown link syntax (`[text](target)`) and autolinks (`<scheme:…>`) made inert. */
 export function inert(message: string): string {
@@ -11,7 +12,7 @@ export function inert(message: string): string {
 
 /** A ticket key for a message: only the characters a key can have (`ACME-42`, `#123`). */
 export function plainKey(key: string): string {
-  return key.replace(/[^A-Za-z0-9#_-]/g, '').slice(0, 40) || 'the ticket';
+  return key.replace(/[^A-Za-z0-9#_-]/g, '').slice(0, 40) || t('the ticket');
 }
 
 type Level = 'info' | 'warning' | 'error';

@@ -24,15 +24,15 @@ import { SettingsSection } from '../shared/ids';
 import { folderFor, readSettings } from './config';
 import type { GitRepository, GitWatcher } from './git';
 import { gitDirOf } from './gitHead';
+import { plural, t } from './l10n';
 import { inert, notify, plainKey } from './notify';
 import { inboxPath } from './providers';
 import type { QuestionService } from './questionService';
 
 /** The setting (application scope, user settings only) that turns progress notes on. */
 export const NotifySetting = 'progress.notify';
-/** The preview's confirming button (contract). */
+/** The preview's confirming button (contract), in English; shown in the reader's language. */
 export const AllowButton = 'Allow for This Repository';
-const NeverButton = "Don't Allow";
 /** globalState key: per repository root, 'allow' or 'never'. */
 export const ConsentKey = 'customerContext.progress.consent';
 
@@ -141,17 +141,17 @@ export class ProgressService implements vscode.Disposable {
     const on = progressEnabled();
     if (!on) {
       items.push({
-        label: '$(gear) Progress notes are off',
+        label: `$(gear) ${t('Progress notes are off')}`,
         description: `${SettingsSection}.${NotifySetting}`,
-        detail: 'Turn them on in your user settings; a repository cannot switch them on.',
+        detail: t('Turn them on in your user settings; a repository cannot switch them on.'),
         run: async () => void vscode.commands.executeCommand('workbench.action.openSettings', `${SettingsSection}.${NotifySetting}`),
       });
     }
     const failed = (await this.d.questions.progressEntries()).filter((e) => questionState(e) === 'Failed');
     if (failed.length) {
       items.push({
-        label: `$(sync) Retry ${failed.length} note${failed.length === 1 ? '' : 's'} that failed`,
-        detail: 'The reasons are shown in the sidebar, under the ticket.',
+        label: `$(sync) ${plural(failed.length, 'Retry {0} note that failed', 'Retry {0} notes that failed')}`,
+        detail: t('The reasons are shown in the sidebar, under the ticket.'),
         run: async () => {
           for (const e of failed) await this.d.questions.retry(e.question.id);
         },
@@ -165,33 +165,35 @@ export class ProgressService implements vscode.Disposable {
       const c = consents[root];
       items.push({
         label: quickPickText(path.basename(root) || root),
-        description: c === 'allow' ? 'notes allowed' : c === 'never' ? 'notes stopped' : 'asks before the first note',
+        description: c === 'allow' ? t('notes allowed') : c === 'never' ? t('notes stopped') : t('asks before the first note'),
         detail: quickPickText(root),
         run: () => this.manageRepository(root, c),
       });
     }
-    if (!items.length) return void notify('info', 'Customer Context: no repository has progress notes yet.');
-    const picked = await vscode.window.showQuickPick(items, { title: 'Manage Progress Notes', placeHolder: 'Choose a repository' });
+    if (!items.length) return void notify('info', t('Customer Context: no repository has progress notes yet.'));
+    const picked = await vscode.window.showQuickPick(items, { title: t('Manage Progress Notes'), placeHolder: t('Choose a repository') });
     await picked?.run();
   }
 
   private async manageRepository(root: string, current: Consent | undefined): Promise<void> {
-    const allow = { label: AllowButton, run: () => this.setConsent(root, 'allow') };
-    const stop = { label: 'Stop for This Repository', run: () => this.setConsent(root, 'never') };
+    const allow = { label: t('Allow for This Repository'), run: () => this.setConsent(root, 'allow') };
+    const stop = { label: t('Stop for This Repository'), run: () => this.setConsent(root, 'never') };
     const reset = {
-      label: 'Reset: Ask Again Before the Next Note',
+      label: t('Reset: Ask Again Before the Next Note'),
       run: async () => {
         this.dismissed.delete(root);
         await this.setConsent(root, undefined);
       },
     };
     const options = [...(current !== 'allow' ? [allow] : []), ...(current !== 'never' ? [stop] : []), ...(current ? [reset] : [])];
-    const picked = await vscode.window.showQuickPick(options, { title: 'Progress Notes for This Repository' });
+    const picked = await vscode.window.showQuickPick(options, { title: t('Progress Notes for This Repository') });
     if (!picked) return;
     await picked.run();
     void notify('info', picked === allow
-      ? 'Customer Context: progress notes are allowed for this repository.'
-      : picked === stop ? 'Customer Context: no progress notes go out for this repository.' : 'Customer Context: you will be asked before the next progress note.');
+      ? t('Customer Context: progress notes are allowed for this repository.')
+      : picked === stop
+        ? t('Customer Context: no progress notes go out for this repository.')
+        : t('Customer Context: you will be asked before the next progress note.'));
     if (picked === allow) this.schedule(true);
   }
 
@@ -319,14 +321,21 @@ export class ProgressService implements vscode.Disposable {
 
   /** The modal preview: the exact note as plain-text detail; the message carries only the key. */
   private async preview(key: string, note: string, deals: number): Promise<Consent | undefined> {
-    const where = deals === 1 ? 'the deal' : `each of the ${deals} deals`;
-    const message =
-      `Customer Context will add the note below to ${where} linked to ${plainKey(key)} in the CRM, and ` +
-      "later notes like it (started, in review, merged, released) for this repository's tickets. " +
-      'Allow progress notes for this repository?';
+    const shown = plainKey(key);
+    // One deal is "the deal"; more are counted, so each count's form is a whole sentence.
+    const message = deals === 1
+      ? t("Customer Context will add the note below to the deal linked to {0} in the CRM, and later notes like it (started, in review, merged, released) for this repository's tickets. Allow progress notes for this repository?", shown)
+      : plural(
+        deals,
+        "Customer Context will add the note below to each of the {0} deals linked to {1} in the CRM, and later notes like it (started, in review, merged, released) for this repository's tickets. Allow progress notes for this repository?",
+        "Customer Context will add the note below to each of the {0} deals linked to {1} in the CRM, and later notes like it (started, in review, merged, released) for this repository's tickets. Allow progress notes for this repository?",
+        shown,
+      );
+    const allow = t('Allow for This Repository');
+    const never = t("Don't Allow");
     // Modal detail is plain text in VS Code (the dialog sets innerText), so the note needs no escaping.
-    const answer = await vscode.window.showWarningMessage(inert(message), { modal: true, detail: note }, AllowButton, NeverButton);
-    return answer === AllowButton ? 'allow' : answer === NeverButton ? 'never' : undefined;
+    const answer = await vscode.window.showWarningMessage(inert(message), { modal: true, detail: note }, allow, never);
+    return answer === allow ? 'allow' : answer === never ? 'never' : undefined;
   }
 
   /** The ticket and its deals: the session's when it shows them, else read from the tracker and CRM. */

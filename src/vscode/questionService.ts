@@ -17,6 +17,7 @@ import type { Settings } from '../core/settings';
 import type { QuestionItem } from '../core/viewModel';
 import { folderFor, readSettings } from './config';
 import { watchFile } from './dataFiles';
+import { current, t } from './l10n';
 import { notify, plainKey } from './notify';
 import type { GitWatcher } from './git';
 import { inboxPath } from './providers';
@@ -27,7 +28,7 @@ export type FolderSenders = (folder: vscode.Uri) => RouteSenders;
 /** The sender of progress notes for a folder's CRM (compose.ts buildProgressSender). */
 export type FolderProgressSender = (folder: vscode.Uri) => RouteSender;
 
-/** What the form says in Restricted Mode; the typed text stays in the form. */
+/** What the form says in Restricted Mode (in English; shown in the reader's language). */
 export const RestrictedAsk = 'Questions are not sent from a folder in Restricted Mode. Trust the workspace to send.';
 
 /**
@@ -190,8 +191,9 @@ export class QuestionService implements vscode.Disposable {
         if (!e.answer || e.answerNotified || e.discarded || isProgress(e.question)) continue;
         await this.outbox.markAnswerNotified(e.question.id);
         // The answer itself is shown only in the sidebar: notifications render links, command: links included.
-        const open = 'Show';
-        void notify('info', `Sales answered your question on ${plainKey(e.question.ticket.key)}. Open the sidebar to read it.`, open)
+        const open = t('Show');
+        const said = t('Sales answered your question on {0}. Open the sidebar to read it.', plainKey(e.question.ticket.key));
+        void notify('info', said, open)
           .then((pick) => pick === open && vscode.commands.executeCommand('customerContext.sidebar.focus'));
       }
     } catch (e) {
@@ -211,7 +213,7 @@ export class QuestionService implements vscode.Disposable {
    * set) that the view model turns into the "Sales sees" line.
    */
   async questionsFor(ticketKey: string): Promise<QuestionItem[]> {
-    const locale = vscode.env.language || 'en';
+    const locale = current().locale;
     const now = Date.now();
     const { entries } = await this.outbox.list();
     const mine = entries.filter((e) => !e.discarded && !isProgress(e.question) && e.question.ticket.key.toUpperCase() === ticketKey.toUpperCase());
@@ -232,7 +234,7 @@ export class QuestionService implements vscode.Disposable {
           text: l.question,
           createdAt: l.createdAt ? formatTimestamp(Date.parse(l.createdAt), now, locale) : '',
           state: l.answer ? 'Answered' : 'Sent',
-          detail: l.author ? `Asked by ${l.author}` : undefined,
+          detail: l.author ? t('Asked by {0}', l.author) : undefined,
           answer: l.answer,
           foreign: true,
         });
@@ -272,15 +274,23 @@ export class QuestionService implements vscode.Disposable {
     let detail: string | undefined;
     if (state === 'Failed') {
       const bad = routes.find(([, r]) => r.state === 'failed' || r.state === 'needsAuth');
-      if (bad) detail = bad[1].state === 'needsAuth' ? `${routeLabel(bad[0])}: needs a new token (Set API Token…), then Retry.` : labelled(bad[0], bad[1].lastError ?? 'failed');
+      if (bad) {
+        detail = bad[1].state === 'needsAuth'
+          ? t('{0}: needs a new token (Set API Token…), then Retry.', routeLabel(bad[0]))
+          : labelled(bad[0], bad[1].lastError ?? t('failed'));
+      }
     } else if (state === 'Queued') {
       const waiting = routes.filter(([, r]) => r.state !== 'sent').map(([name, r]) => {
-        const when = r.nextAttemptAt && r.nextAttemptAt > now ? ` (next try ${formatTimestamp(r.nextAttemptAt, now, locale)})` : '';
-        return `${r.lastError ? labelled(name, r.lastError) : routeLabel(name)}${when}`;
+        const what = r.lastError ? labelled(name, r.lastError) : routeLabel(name);
+        return r.nextAttemptAt && r.nextAttemptAt > now
+          ? t('{0} (next try {1})', what, formatTimestamp(r.nextAttemptAt, now, locale))
+          : what;
       });
-      detail = `Waiting to send: ${waiting.join('; ')}`;
+      detail = t('Waiting to send: {0}', waiting.join(t('; ')));
     } else if (state === 'Sent') {
-      detail = `Sent via ${routes.map(([n]) => routeLabel(n)).join(', ')} to ${recipientsText(e.question.deals)}`;
+      const via = listText(routes.map(([n]) => routeLabel(n)));
+      const to = recipientsText(e.question.deals);
+      detail = to ? t('Sent via {0} to {1}', via, to) : t('Sent via {0} to the deal owners', via);
     }
     return {
       id: e.question.id,
@@ -296,8 +306,10 @@ export class QuestionService implements vscode.Disposable {
   async ask(text: string, includeSelection: boolean): Promise<{ ok: boolean; saved?: boolean; message: string }> {
     const cur = this.session.current();
     const ctx = cur.context;
-    if (!vscode.workspace.isTrusted) return { ok: false, message: RestrictedAsk };
-    if (!ctx || !cur.repository) return { ok: false, message: 'There is no ticket with customer context to ask about.' };
+    if (!vscode.workspace.isTrusted) {
+      return { ok: false, message: t('Questions are not sent from a folder in Restricted Mode. Trust the workspace to send.') };
+    }
+    if (!ctx || !cur.repository) return { ok: false, message: t('There is no ticket with customer context to ask about.') };
     const folder = folderFor(cur.repository);
     const { settings } = readSettings(folder);
     const routes = settings['questions.routes'];
@@ -333,7 +345,7 @@ export class QuestionService implements vscode.Disposable {
       await this.outbox.enqueue(question, routes);
     } catch (e) {
       this.log.error(`Could not save the question: ${String(e)}`);
-      return { ok: false, message: `The question could not be saved, so it was not sent: ${(e as Error).message}` };
+      return { ok: false, message: t('The question could not be saved, so it was not sent: {0}', (e as Error).message) };
     }
     this.log.info(`Question ${question.id} on ${question.ticket.key} queued for ${routes.join(', ')}`);
     for (const route of routes) {
@@ -345,9 +357,13 @@ export class QuestionService implements vscode.Disposable {
     await this.processNow();
     const entry = await this.outbox.get(question.id);
     const state = entry ? questionState(entry) : 'Queued';
-    const failure = entry && state === 'Failed' ? this.item(entry, 'en', Date.now()).detail : undefined;
-    if (failure) return { ok: false, saved: true, message: `Saved, but not sent: ${failure} Your question is kept under Questions.` };
-    return { ok: true, saved: true, message: state === 'Sent' ? `Sent to ${recipientsText(deals)}.` : 'Saved; it will be sent as soon as possible.' };
+    const failure = entry && state === 'Failed' ? this.item(entry, current().locale, Date.now()).detail : undefined;
+    if (failure) {
+      return { ok: false, saved: true, message: t('Saved, but not sent: {0} Your question is kept under Questions.', failure) };
+    }
+    if (state !== 'Sent') return { ok: true, saved: true, message: t('Saved; it will be sent as soon as possible.') };
+    const to = recipientsText(deals);
+    return { ok: true, saved: true, message: to ? t('Sent to {0}.', to) : t('Sent to the deal owners.') };
   }
 
   private selection(repository: string): CodeExcerpt | undefined {
@@ -380,7 +396,7 @@ export class QuestionService implements vscode.Disposable {
   }
 
   describe(e: OutboxEntry): QuestionItem {
-    return this.item(e, vscode.env.language || 'en', Date.now());
+    return this.item(e, current().locale, Date.now());
   }
 
   dispose(): void {
@@ -397,7 +413,13 @@ function labelled(route: RouteName, error: string): string {
   return /^[A-Z][\w .-]{1,30}: /.test(error) ? error : `${routeLabel(route)}: ${error}`;
 }
 
-function recipientsText(deals: readonly QuestionDeal[]): string {
+/** The sales owners by name, or undefined when no deal names one ("the deal owners"). */
+function recipientsText(deals: readonly QuestionDeal[]): string | undefined {
   const names = [...new Set(deals.map((d) => d.owner?.name).filter((n): n is string => !!n))];
-  return names.length ? names.join(', ') : 'the deal owners';
+  return names.length ? listText(names) : undefined;
+}
+
+/** Names in a row, with the language's comma (Arabic has its own). */
+function listText(names: readonly string[]): string {
+  return names.join(t(', '));
 }

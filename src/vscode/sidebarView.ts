@@ -6,6 +6,7 @@ import { buildSidebarState } from '../core/viewModel';
 import { renderSidebarHtml } from '../core/webviewHtml';
 import { FromWebview, type ToWebview } from '../shared/protocol';
 import type { SidebarState } from '../shared/sidebarState';
+import { t } from './l10n';
 import type { Presenter } from './presenter';
 
 /** What the sidebar asks the rest of the extension to do. */
@@ -134,7 +135,7 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
       case 'sendQuestion': {
         const result = await this.actions.sendQuestion(msg.text, msg.includeSelection).catch((e: Error) => ({
           ok: false,
-          message: `Not sent: ${e.message}`,
+          message: t('Not sent: {0}', e.message),
         }));
         void this.post({ type: 'sendResult', ok: result.ok, message: result.message } as ToWebview);
         return;

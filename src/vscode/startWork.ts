@@ -18,6 +18,7 @@ import {
 } from '../core/branchName';
 import { type ProviderErrorKind, toProviderError } from '../core/errors';
 import type { Session } from '../core/session';
+import { t } from './l10n';
 import { notify, plainKey } from './notify';
 import { folderFor } from './config';
 import type { FolderContext } from './folderContext';
@@ -61,7 +62,6 @@ export interface StartWorkDeps {
   onStarted?: (repository: string, key: string) => void;
 }
 
-const Title = 'Start Work on Ticket';
 const TemplateSetting = 'customerContext.branchTemplate';
 
 /**
@@ -73,14 +73,14 @@ export async function startWork(d: StartWorkDeps, arg?: unknown): Promise<string
   const repo = d.repository();
   const root = repo?.rootUri.fsPath ?? d.session.current().repository;
   if (!root) {
-    const open = 'Customer Context: open a folder with a git repository to start work on a ticket.';
+    const open = t('Customer Context: open a folder with a git repository to start work on a ticket.');
     void notify('warning', open);
     return undefined;
   }
   const given = ticketFromArgument(arg);
   if (given === 'invalid') {
     const why =
-      'Customer Context: Start Work was given something that is not a ticket key like ACME-42.';
+      t('Customer Context: Start Work was given something that is not a ticket key like ACME-42.');
     void notify('warning', why);
     return undefined;
   }
@@ -95,7 +95,7 @@ export async function startWork(d: StartWorkDeps, arg?: unknown): Promise<string
   const key = plainKey(normalizeKey(ticket.key));
   if (!plan.ok) {
     d.log.warn(`Start Work: no branch name for ${ticket.key}: ${plan.problem}`);
-    void notify('warning', `Customer Context cannot name a branch for ${key}: ${plan.problem}.`);
+    void notify('warning', t('Customer Context cannot name a branch for {0}: {1}.', key, plan.problem));
     return undefined;
   }
   if (plan.fallback) d.log.warn(`Start Work: ${plan.fallback}.`);
@@ -107,7 +107,7 @@ export async function startWork(d: StartWorkDeps, arg?: unknown): Promise<string
   const choice = await chooseBranch(repo, plan, existing, key);
   if (!choice) return undefined;
   if (choice.kind === 'stay') {
-    void notify('info', `Customer Context: you are on the branch for ${key} already.`);
+    void notify('info', t('Customer Context: you are on the branch for {0} already.', key));
     d.onStarted?.(repo.rootUri.fsPath, plan.key);
     return choice.name;
   }
@@ -124,20 +124,23 @@ export async function startWork(d: StartWorkDeps, arg?: unknown): Promise<string
   d.log.info(`Start Work: ${done} ${choice.name} for ${plan.key}.`);
   d.onStarted?.(repo.rootUri.fsPath, plan.key);
   if (choice.kind === 'switch') {
-    void notify('info', `Customer Context switched to the existing branch for ${key}.`);
+    void notify('info', t('Customer Context switched to the existing branch for {0}.', key));
   } else if (choice.kind === 'track') {
-    void notify('info', `Customer Context checked out the branch for ${key} from its remote.`);
+    void notify('info', t('Customer Context checked out the branch for {0} from its remote.', key));
   } else if (plan.fallback) {
-    const open = 'Open Setting';
-    const said =
-      `Customer Context created and checked out the branch for ${key}, ` +
-      `but not as ${TemplateSetting} says: ${plan.fallback}.`;
+    const open = t('Open Setting');
+    const said = t(
+      'Customer Context created and checked out the branch for {0}, but not as {1} says: {2}.',
+      key,
+      TemplateSetting,
+      plan.fallback,
+    );
     void notify('warning', said, open).then((b) => {
       if (b !== open) return;
       void vscode.commands.executeCommand('workbench.action.openSettings', TemplateSetting);
     });
   } else {
-    void notify('info', `Customer Context created and checked out the branch for ${key}.`);
+    void notify('info', t('Customer Context created and checked out the branch for {0}.', key));
   }
   return choice.name;
 }
@@ -165,10 +168,10 @@ async function chooseTicket(
   key?: string,
 ): Promise<{ key: string; title: string } | undefined> {
   if (key) return withTitle(d, root, key);
-  const enter: TicketItem = { label: '$(edit) Enter a ticket key…', alwaysShow: true, enter: true };
+  const enter: TicketItem = { label: `$(edit) ${t('Enter a ticket key…')}`, alwaysShow: true, enter: true };
   const pick = vscode.window.createQuickPick<TicketItem>();
-  pick.title = Title;
-  pick.placeholder = 'Loading your open tickets…';
+  pick.title = t('Start Work on Ticket');
+  pick.placeholder = t('Loading your open tickets…');
   pick.matchOnDescription = true;
   pick.matchOnDetail = true;
   pick.busy = true;
@@ -177,30 +180,30 @@ async function chooseTicket(
   d.tickets().then(
     (tickets) => {
       if (!open) return;
-      const usable = tickets.filter((t) => typeof t?.key === 'string' && isTicketKey(t.key));
+      const usable = tickets.filter((x) => typeof x?.key === 'string' && isTicketKey(x.key));
       const left = tickets.length - usable.length;
       if (left > 0) d.log.warn(`Start Work: ${left} ticket(s) without a usable key left out.`);
       // The list keeps the worklist's order: most customer value first.
       const items = usable.map(
-        (t): TicketItem => ({
-          label: normalizeKey(t.key),
-          description: t.title,
-          detail: t.detail,
-          ticket: t,
+        (x): TicketItem => ({
+          label: normalizeKey(x.key),
+          description: x.title,
+          detail: x.detail,
+          ticket: x,
         }),
       );
       pick.items = [...items, enter];
       pick.placeholder =
         usable.length > 0
-          ? 'Pick a ticket (most customer value first) or enter a key'
-          : 'No open tickets found: enter a ticket key';
+          ? t('Pick a ticket (most customer value first) or enter a key')
+          : t('No open tickets found: enter a ticket key');
       pick.busy = false;
     },
     (e: unknown) => {
       d.log.warn(`Start Work: could not load the open tickets: ${describeError(e)}`);
       if (!open) return;
       pick.placeholder =
-        'Your open tickets could not be loaded (see the Customer Context output): enter a key';
+        t('Your open tickets could not be loaded (see the Customer Context output): enter a key');
       pick.busy = false;
     },
   );
@@ -215,11 +218,11 @@ async function chooseTicket(
   if (!picked) return undefined;
   if (picked.ticket) return { key: normalizeKey(picked.ticket.key), title: picked.ticket.title };
   const value = await vscode.window.showInputBox({
-    title: Title,
-    prompt: 'Ticket key, e.g. ACME-42 or #123',
+    title: t('Start Work on Ticket'),
+    prompt: t('Ticket key, e.g. ACME-42 or #123'),
     value: isTicketKey(typed) ? typed : '',
     ignoreFocusOut: true,
-    validateInput: (v) => (isTicketKey(v) ? undefined : 'Enter a key like ACME-42 or #123.'),
+    validateInput: (v) => (isTicketKey(v) ? undefined : t('Enter a key like ACME-42 or #123.')),
   });
   return value === undefined ? undefined : withTitle(d, root, normalizeKey(value));
 }
@@ -235,7 +238,7 @@ async function withTitle(
     const ticket = await vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
-        title: `Customer Context: reading ${shown}…`,
+        title: t('Customer Context: reading {0}…', shown),
         cancellable: true,
       },
       // Async, so a settings problem thrown by providersFor arrives as a rejection like the rest.
@@ -250,10 +253,12 @@ async function withTitle(
     const err = toProviderError(e, 'Tracker');
     d.log.warn(`Start Work: could not read ${key}: ${err.message}`);
     if (err.kind === 'cancelled') return undefined;
-    const useKey = 'Use the Key Alone';
-    const said =
-      `Customer Context could not read ${shown} from the tracker (${errorWords(err.kind)}). ` +
-      'Name its branch after the key alone?';
+    const useKey = t('Use the Key Alone');
+    const said = t(
+      'Customer Context could not read {0} from the tracker ({1}). Name its branch after the key alone?',
+      shown,
+      errorWords(err.kind),
+    );
     const answer = await notify('warning', said, useKey);
     return answer === useKey ? { key, title: '' } : undefined;
   }
@@ -262,19 +267,19 @@ async function withTitle(
 /** Why a tracker read failed, in our words (vendor messages go to the log, not notifications). */
 function errorWords(kind: ProviderErrorKind): string {
   const words: Record<ProviderErrorKind, string> = {
-    notConfigured: 'it is not configured',
-    auth: 'its token is missing or expired',
-    forbidden: 'the token may not see this ticket',
-    notFound: 'there is no such ticket',
-    rateLimited: 'it asks to wait',
-    offline: 'it cannot be reached',
-    server: 'it had an error',
-    badRequest: 'it refused the request',
-    invalidResponse: 'its answer was not understood',
-    invalidData: 'the data file has errors',
-    cancelled: 'cancelled',
+    notConfigured: t('it is not configured'),
+    auth: t('its token is missing or expired'),
+    forbidden: t('the token may not see this ticket'),
+    notFound: t('there is no such ticket'),
+    rateLimited: t('it asks to wait'),
+    offline: t('it cannot be reached'),
+    server: t('it had an error'),
+    badRequest: t('it refused the request'),
+    invalidResponse: t('its answer was not understood'),
+    invalidData: t('the data file has errors'),
+    cancelled: t('cancelled'),
   };
-  return words[kind] ?? 'an error';
+  return words[kind] ?? t('an error');
 }
 
 /** Local and remote branches: `getBranches` when the Git extension has it, else the known refs. */
@@ -312,20 +317,20 @@ async function chooseBranch(
   const items: Item[] = existing.map((b): Item => {
     if (b.remote) {
       const choice: BranchChoice = { kind: 'track', name: b.name, ref: b.ref };
-      return { label: `Check out ${b.name} (exists on ${b.remote})`, choice };
+      return { label: t('Check out {0} (exists on {1})', b.name, b.remote), choice };
     }
     if (b.name === head) {
-      return { label: `Stay on ${b.name} (current)`, choice: { kind: 'stay', name: b.name } };
+      return { label: t('Stay on {0} (current)', b.name), choice: { kind: 'stay', name: b.name } };
     }
-    return { label: `Switch to ${b.name} (exists)`, choice: { kind: 'switch', name: b.name } };
+    return { label: t('Switch to {0} (exists)', b.name), choice: { kind: 'switch', name: b.name } };
   });
   // A branch of that very name exists already: switching to it is the only way to it.
   if (!existing.some((b) => b.name === plan.name)) {
-    items.push({ label: 'Create a new branch', description: plan.name, choice: create });
+    items.push({ label: t('Create a new branch'), description: plan.name, choice: create });
   }
   const picked = await vscode.window.showQuickPick(items, {
-    title: `${Title} ${key}`,
-    placeHolder: 'A branch for this ticket exists already',
+    title: t('Start Work on Ticket {0}', key),
+    placeHolder: t('A branch for this ticket exists already'),
     ignoreFocusOut: true,
   });
   return picked?.choice;
@@ -334,13 +339,10 @@ async function chooseBranch(
 /** Without the Git extension (Restricted Mode, `git.enabled` off, not ready): the name to copy. */
 async function gitUnavailable(d: StartWorkDeps, name: string, key: string): Promise<undefined> {
   d.log.warn('Start Work: the Git extension offers no repository to create the branch in.');
-  const copy = 'Copy Branch Name';
-  const why = vscode.workspace.isTrusted
-    ? 'the Git extension is off or has not opened this repository yet'
-    : 'Git is off in Restricted Mode';
-  const said =
-    `Customer Context cannot create the branch for ${key}: ${why}. ` +
-    'Copy its name to create it yourself?';
+  const copy = t('Copy Branch Name');
+  const said = vscode.workspace.isTrusted
+    ? t('Customer Context cannot create the branch for {0}: the Git extension is off or has not opened this repository yet. Copy its name to create it yourself?', key)
+    : t('Customer Context cannot create the branch for {0}: Git is off in Restricted Mode. Copy its name to create it yourself?', key);
   const answer = await notify('warning', said, copy);
   if (answer === copy) await vscode.env.clipboard.writeText(name);
   return undefined;
@@ -349,23 +351,27 @@ async function gitUnavailable(d: StartWorkDeps, name: string, key: string): Prom
 /** The failure in words: ours where a person can act, then git's own (notify makes it inert). */
 function gitFailure(e: unknown, kind: BranchChoice['kind'], key: string): string {
   const err = (e ?? {}) as { gitErrorCode?: unknown };
-  const what = kind === 'create' ? 'create the branch' : 'check out the branch';
+  const create = kind === 'create';
   // Git refuses these before touching a file or a ref, so the work in progress is as it was.
-  const dirty =
-    'your uncommitted changes would be overwritten. Commit or stash them, then start work again';
+  const dirty = t('your uncommitted changes would be overwritten. Commit or stash them, then start work again');
   const refused: Record<string, string> = {
     DirtyWorkTree: dirty,
     LocalChangesOverwritten: dirty,
-    BranchAlreadyExists: 'a branch of that name exists now. Start work again to switch to it',
-    RepositoryIsLocked: "another git process holds the repository's lock. Try again in a moment",
-    CantLockRef: "another git process holds the branch's lock. Try again in a moment",
+    BranchAlreadyExists: t('a branch of that name exists now. Start work again to switch to it'),
+    RepositoryIsLocked: t("another git process holds the repository's lock. Try again in a moment"),
+    CantLockRef: t("another git process holds the branch's lock. Try again in a moment"),
   };
   const code = typeof err.gitErrorCode === 'string' ? err.gitErrorCode : '';
+  // The reason is a clause of its own after the colon, so it fits each sentence as an argument.
   const text = Object.hasOwn(refused, code)
-    ? `Git did not ${what} for ${key}: ${refused[code]}. Your changes are as they were.`
-    : `Git could not ${what} for ${key}. Details are in the Customer Context output.`;
+    ? create
+      ? t('Git did not create the branch for {0}: {1}. Your changes are as they were.', key, refused[code])
+      : t('Git did not check out the branch for {0}: {1}. Your changes are as they were.', key, refused[code])
+    : create
+      ? t('Git could not create the branch for {0}. Details are in the Customer Context output.', key)
+      : t('Git could not check out the branch for {0}. Details are in the Customer Context output.', key);
   const said = gitWords(e);
-  return said ? `${text} Git says: ${said}` : text;
+  return said ? t('{0} Git says: {1}', text, said) : text;
 }
 
 /** Git's own message: its error output's first lines, else the error message, shortened. */

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { Session } from '../core/session';
 import { statusBarView } from '../core/viewModel';
 import { StatusItemId, StatusItemName, ViewId } from '../shared/ids';
+import { t } from './l10n';
 import type { Presenter } from './presenter';
 
 export class TicketStatusItem implements vscode.Disposable {
@@ -17,7 +18,6 @@ export class TicketStatusItem implements vscode.Disposable {
     private readonly showWhenNoTicket: () => boolean,
   ) {
     this.item.name = StatusItemName;
-    this.item.command = { command: `${ViewId.sidebar}.focus`, title: 'Show Customer Context' };
     this.subscriptions.push(session.onDidChange(() => this.render()), presenter.onDidChange(() => this.render()));
     this.render();
   }
@@ -26,10 +26,12 @@ export class TicketStatusItem implements vscode.Disposable {
     const view = statusBarView(this.session.snapshot, this.presenter.current(), { showWhenNoTicket: this.showWhenNoTicket() });
     this.text = view?.text;
     if (!view) return this.item.hide();
+    // Set on each render: the title follows `customerContext.language`.
+    this.item.command = { command: `${ViewId.sidebar}.focus`, title: t('Show Customer Context') };
     const icon = view.warning ? '$(warning)' : this.session.snapshot.status === 'loading' || this.session.snapshot.refreshing ? '$(sync~spin)' : '$(briefcase)';
     this.item.text = `${icon} ${view.text.replace(/\$\(/g, '$\u200b(')}`; // CRM text must not inject codicons
     this.item.tooltip = view.tooltip; // plain string: never a trusted MarkdownString with remote data
-    this.item.accessibilityInformation = { label: `Customer Context: ${view.text}`, role: 'button' };
+    this.item.accessibilityInformation = { label: t('Customer Context: {0}', view.text), role: 'button' };
     this.item.show();
   }
 

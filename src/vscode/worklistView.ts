@@ -9,17 +9,18 @@ import { markdownText } from '../core/viewModel';
 import {
   type WorklistRow,
   type WorklistSort,
-  WorklistSortLabels,
   WorklistSorts,
   type WorklistView as WorklistWords,
   buildWorklistView,
   isWorklistSort,
+  worklistSortLabels,
   worklistTooltip,
 } from '../core/worklist';
 import { WorklistLoader } from '../core/worklistLoader';
 import type { KeyValueStore } from '../core/store';
 import { CommandId, ViewId, WorklistCommandId } from '../shared/ids';
 import type { FolderContext } from './folderContext';
+import { current, t } from './l10n';
 import { notify, plainKey } from './notify';
 import type { Presenter } from './presenter';
 
@@ -121,9 +122,11 @@ export class WorklistView implements vscode.TreeDataProvider<Node>, vscode.Dispo
     );
     item.contextValue = row.current ? 'worklistTicket.current' : 'worklistTicket';
     item.accessibilityInformation = {
-      label: `${row.label}${row.current ? ", the current branch's ticket" : ''}. ${row.description}`,
+      label: row.current
+        ? t("{0}, the current branch's ticket. {1}", row.label, row.description)
+        : `${row.label}. ${row.description}`,
     };
-    item.command = { command: WorklistIds.showTicket, title: 'Show in Customer Context', arguments: [row.key] };
+    item.command = { command: WorklistIds.showTicket, title: t('Show in Customer Context'), arguments: [row.key] };
     return item;
   }
 
@@ -138,9 +141,9 @@ export class WorklistView implements vscode.TreeDataProvider<Node>, vscode.Dispo
     const p = this.words.placeholder;
     if (p) {
       const command =
-        p.errorKind === 'notConfigured' ? { command: CommandId.configure, title: 'Configure Tracker and CRM…' }
-          : p.errorKind === 'auth' ? { command: CommandId.setToken, title: 'Set API Token…' }
-            : p.kind === 'error' ? { command: WorklistIds.refresh, title: 'Retry' }
+        p.errorKind === 'notConfigured' ? { command: CommandId.configure, title: t('Configure Tracker and CRM…') }
+          : p.errorKind === 'auth' ? { command: CommandId.setToken, title: t('Set API Token…') }
+            : p.kind === 'error' ? { command: WorklistIds.refresh, title: t('Retry') }
               : undefined;
       const icon = p.kind === 'loading' ? 'loading~spin' : p.kind === 'error' ? 'error' : 'info';
       return [{ kind: 'message', text: p.text, icon, command }];
@@ -173,7 +176,7 @@ export class WorklistView implements vscode.TreeDataProvider<Node>, vscode.Dispo
     const providers = this.deps.folders.providers(folder);
     // Settings already force the data file in Restricted Mode; this makes sure the list never goes remote.
     if (!vscode.workspace.isTrusted && [providers.tracker.kind, providers.crm.kind].some((k) => vendorById(k)?.remote !== false)) {
-      throw new ProviderError('notConfigured', 'Restricted Mode: the worklist reads the data file only. Trust this folder to list tickets from a tracker.');
+      throw new ProviderError('notConfigured', t('Restricted Mode: the worklist reads the data file only. Trust this folder to list tickets from a tracker.'));
     }
     return providers;
   }
@@ -208,8 +211,10 @@ export class WorklistView implements vscode.TreeDataProvider<Node>, vscode.Dispo
       this.deps.presenter.current(),
     );
     this.tree.message = this.words.message || undefined;
-    // Progress alone changes only the message: the rows are redrawn when what they show changes.
-    const drawn = JSON.stringify([this.words.rows, this.words.placeholder, this.deps.session.pinnedTicket]);
+    // Progress alone changes only the message: the rows are redrawn when what they show changes
+    // (the language included: their commands' titles and screen reader labels are in it).
+    const { rows, placeholder } = this.words;
+    const drawn = JSON.stringify([rows, placeholder, this.deps.session.pinnedTicket, current().language]);
     if (drawn !== this.drawn) {
       this.drawn = drawn;
       this.changed.fire(undefined);
@@ -217,14 +222,15 @@ export class WorklistView implements vscode.TreeDataProvider<Node>, vscode.Dispo
   }
 
   private async pickSort(): Promise<void> {
+    const labels = worklistSortLabels(current());
     const picked = await vscode.window.showQuickPick(
       WorklistSorts.map((sort) => ({
-        label: WorklistSortLabels[sort].label,
-        detail: WorklistSortLabels[sort].detail,
-        description: sort === this.sort ? 'current' : undefined,
+        label: labels[sort].label,
+        detail: labels[sort].detail,
+        description: sort === this.sort ? t('current') : undefined,
         sort,
       })),
-      { title: 'Sort Tickets by Customer Value', placeHolder: 'Sort the worklist by…' },
+      { title: t('Sort Tickets by Customer Value'), placeHolder: t('Sort the worklist by…') },
     );
     if (!picked) return;
     this.sort = picked.sort;
@@ -234,10 +240,10 @@ export class WorklistView implements vscode.TreeDataProvider<Node>, vscode.Dispo
 
   private async askFilter(): Promise<void> {
     const value = await vscode.window.showInputBox({
-      title: 'Filter Tickets by Customer Value',
+      title: t('Filter Tickets by Customer Value'),
       value: this.filter,
-      prompt: 'Part of a key, title, customer or sales owner. Leave empty to show every ticket.',
-      placeHolder: 'e.g. Globex',
+      prompt: t('Part of a key, title, customer or sales owner. Leave empty to show every ticket.'),
+      placeHolder: t('e.g. Globex'),
     });
     if (value === undefined) return; // Escape keeps the filter as it is
     this.filter = value.trim();
@@ -252,16 +258,16 @@ export class WorklistView implements vscode.TreeDataProvider<Node>, vscode.Dispo
     if (key === undefined) {
       const picked = await vscode.window.showQuickPick(
         rows.map((row) => ({ label: noIcons(row.label), description: noIcons(row.description), key: row.key })),
-        { title: 'Show Ticket in Customer Context', placeHolder: rows.length ? 'Which ticket?' : 'The worklist is empty.' },
+        { title: t('Show Ticket in Customer Context'), placeHolder: rows.length ? t('Which ticket?') : t('The worklist is empty.') },
       );
       key = picked?.key;
     }
     if (key === undefined) return;
     // Only a ticket of the list: another extension cannot make the sidebar fetch an arbitrary key.
     const known = this.loader.snapshot.entries.find((e) => e.ticket.key.toUpperCase() === key!.toUpperCase());
-    if (!known) return void notify('info', `Ticket ${plainKey(key)} is not in the worklist.`);
+    if (!known) return void notify('info', t('Ticket {0} is not in the worklist.', plainKey(key)));
     if (!this.deps.session.showTicket(known.ticket.key)) {
-      return void notify('info', 'Open a folder with a git repository to show a ticket in Customer Context.');
+      return void notify('info', t('Open a folder with a git repository to show a ticket in Customer Context.'));
     }
     this.render();
     await vscode.commands.executeCommand(`${ViewId.sidebar}.focus`);

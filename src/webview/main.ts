@@ -1,28 +1,42 @@
 // Sidebar entry: renders SidebarState snapshots from the host; keeps the question form (and what was
 // typed in it) alive across re-renders, hides and reloads.
-import type { SidebarState } from '../shared/sidebarState';
+import type { QuestionState, SidebarState, SidebarStrings } from '../shared/sidebarState';
 import type { ToWebview } from '../shared/protocol';
 import { loadState, post, saveState } from './api';
-import { actionLink, button, h } from './dom';
+import { actionLink, button, fillIn, fillText, h, iso } from './dom';
 
 const DealsShownFirst = 25;
 const persisted = loadState();
 let state: SidebarState | undefined;
 let sending = false;
 
+type BuiltOnce = 'customers' | 'askSales' | 'questionForm' | 'question' | 'questionPlaceholder' | 'sendToSales' | 'cancel';
+
+/** What the page shows before the host's first state brings the reader's language. */
+const BeforeState: Pick<SidebarStrings, BuiltOnce> = {
+  customers: 'Customers',
+  askSales: 'Ask sales',
+  questionForm: 'Question to sales',
+  question: 'Question',
+  questionPlaceholder: 'What do you need to know from sales?',
+  sendToSales: 'Send to sales',
+  cancel: 'Cancel',
+};
+
 const root = document.getElementById('root') as HTMLElement;
 root.textContent = '';
 const head = h('section', { class: 'head' });
 const message = h('section', { class: 'message' });
-const deals = h('section', { class: 'deals', attrs: { 'aria-label': 'Customers' } });
-const ask = h('section', { class: 'ask', attrs: { 'aria-label': 'Ask sales' } });
+const deals = h('section', { class: 'deals', attrs: { 'aria-label': BeforeState.customers } });
+const ask = h('section', { class: 'ask', attrs: { 'aria-label': BeforeState.askSales } });
 const questions = h('section', { class: 'questions', attrs: { 'aria-labelledby': 'questions-heading' } });
 root.append(head, message, deals, ask, questions);
 
 // --- the question form: built once so focus and text survive every snapshot ---
-const askButton = button('Ask sales', () => setFormOpen(!persisted.formOpen), { key: 'ask' });
+const askButton = button(BeforeState.askSales, () => setFormOpen(!persisted.formOpen), { key: 'ask' });
 askButton.setAttribute('aria-controls', 'ask-form');
-const textarea = h('textarea', { attrs: { id: 'question', rows: '5', placeholder: 'What do you need to know from sales?' } });
+// dir="auto": a question typed in another script than the page's keeps its own direction.
+const textarea = h('textarea', { attrs: { id: 'question', rows: '5', dir: 'auto', placeholder: BeforeState.questionPlaceholder } });
 textarea.value = persisted.drafts[persisted.ticket] ?? '';
 textarea.addEventListener('input', () => {
   if (textarea.value) persisted.drafts[persisted.ticket] = textarea.value;
@@ -51,13 +65,14 @@ selectionBox.addEventListener('change', () => {
 const selectionLabel = h('label', { attrs: { for: 'include-selection' } });
 const selectionRow = h('div', { class: 'row selection' }, selectionBox, selectionLabel);
 const routesNote = h('p', { class: 'muted small' });
-const sendButton = button('Send to sales', () => send(), { key: 'send' });
-const cancelButton = button('Cancel', () => setFormOpen(false), { secondary: true });
+const sendButton = button(BeforeState.sendToSales, () => send(), { key: 'send' });
+const cancelButton = button(BeforeState.cancel, () => setFormOpen(false), { secondary: true });
 const formStatus = h('p', { class: 'form-status', attrs: { role: 'status', 'aria-live': 'polite' } });
+const questionLabel = h('label', { text: BeforeState.question, attrs: { for: 'question' } });
 const form = h(
   'form',
-  { attrs: { id: 'ask-form', 'aria-label': 'Question to sales' } },
-  h('label', { text: 'Question', attrs: { for: 'question' } }),
+  { attrs: { id: 'ask-form', 'aria-label': BeforeState.questionForm } },
+  questionLabel,
   textarea,
   selectionRow,
   routesNote,
@@ -80,13 +95,13 @@ function setFormOpen(open: boolean): void {
 function send(): void {
   if (sending || !state?.ask.enabled) return;
   if (!textarea.value.trim()) {
-    formStatus.textContent = 'Type a question first.';
+    formStatus.textContent = state.strings.typeQuestionFirst;
     formStatus.className = 'form-status error';
     textarea.focus();
     return;
   }
   sending = true;
-  formStatus.textContent = 'Sending…';
+  formStatus.textContent = state.strings.sending;
   formStatus.className = 'form-status';
   renderAsk();
   post({ type: 'sendQuestion', text: textarea.value, includeSelection: selectionBox.checked && !!state.ask.selection });
@@ -97,35 +112,86 @@ function renderAsk(): void {
   ask.hidden = !state?.ticket;
   askButton.disabled = !enabled;
   askButton.setAttribute('aria-expanded', String(persisted.formOpen && enabled));
-  askButton.title = enabled ? 'Ask the deal owners a clarifying question' : state?.ask.reason ?? '';
+  askButton.title = enabled && state ? state.strings.askTitle : state?.ask.reason ?? '';
   form.hidden = !(persisted.formOpen && enabled);
   sendButton.disabled = sending;
   textarea.readOnly = sending;
   const sel = state?.ask.selection;
   selectionRow.hidden = !sel;
-  selectionLabel.textContent = sel ? `Include selected code (${sel})` : '';
-  routesNote.textContent = state?.ask.routes ? `Goes to: ${state.ask.routes}` : '';
+  selectionLabel.replaceChildren(...(sel && state ? fillIn(state.strings.includeSelection, [iso(sel)]) : []));
+  const routes = state?.ask.routes;
+  routesNote.replaceChildren(...(routes && state ? fillIn(state.strings.goesTo, [iso(routes)]) : []));
 }
 
 // --- snapshot rendering ---
+
+/** Sets a text only when it changed: an unchanged snapshot leaves the DOM alone. */
+function setText(el: HTMLElement, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+function setAttr(el: HTMLElement, name: string, value: string): void {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
+
+/** The page's language and direction, and the words of the parts built once. */
+function applyLanguage(s: SidebarState): void {
+  const html = document.documentElement;
+  if (typeof s.lang === 'string' && s.lang && html.lang !== s.lang) html.lang = s.lang;
+  const dir = s.dir === 'rtl' ? 'rtl' : 'ltr';
+  if (html.dir !== dir) html.dir = dir;
+  const w = s.strings;
+  setAttr(deals, 'aria-label', w.customers);
+  setAttr(ask, 'aria-label', w.askSales);
+  setText(askButton, w.askSales);
+  setAttr(textarea, 'placeholder', w.questionPlaceholder);
+  setAttr(form, 'aria-label', w.questionForm);
+  setText(questionLabel, w.question);
+  setText(sendButton, w.sendToSales);
+  setText(cancelButton, w.cancel);
+}
+
+function stateLabel(q: QuestionState, w: SidebarStrings): string {
+  switch (q) {
+    case 'Queued':
+      return w.stateQueued;
+    case 'Sent':
+      return w.stateSent;
+    case 'Failed':
+      return w.stateFailed;
+    case 'Answered':
+      return w.stateAnswered;
+    default:
+      return q;
+  }
+}
+
+/** `a · b · c` from parts that may hold elements. */
+function dotted(parts: ReadonlyArray<ReadonlyArray<Node | string>>): Array<Node | string> {
+  return parts.flatMap((p, i) => (i ? [' · ', ...p] : [...p]));
+}
+
 function renderHead(s: SidebarState): void {
+  const w = s.strings;
   head.replaceChildren();
   if (!s.ticket) {
-    if (s.branch) head.append(h('p', { class: 'muted small', text: `Branch: ${s.branch}` }));
+    if (s.branch) head.append(h('p', { class: 'muted small' }, ...fillIn(w.branchLine, [iso(s.branch)])));
     return;
   }
   const t = s.ticket;
-  const title = h('h2', {}, t.hasUrl ? actionLink(t.key, `Open ticket ${t.key} in the browser`, () => post({ type: 'openTicket' }), 'ticket') : t.key);
-  if (t.title) title.append(h('span', { class: 'title', text: ` ${t.title}` }));
+  const key = t.hasUrl ? actionLink(t.key, fillText(w.openTicket, t.key), () => post({ type: 'openTicket' }), 'ticket') : iso(t.key, 'ltr');
+  key.dir = 'ltr';
+  const title = h('h2', {}, key);
+  if (t.title) title.append(h('span', { class: 'title' }, ' ', iso(t.title)));
   head.append(title);
-  const meta: string[] = [];
-  if (t.status) meta.push(t.status);
-  if (s.branch) meta.push(`branch ${s.branch}`);
-  if (t.overridden) meta.push('ticket set by hand');
-  if (meta.length) head.append(h('p', { class: 'muted small', text: meta.join(' · ') }));
+  const meta: Array<Array<Node | string>> = [];
+  if (t.status) meta.push([iso(t.status)]);
+  if (s.branch) meta.push(fillIn(w.branchMeta, [iso(s.branch, 'ltr')]));
+  if (t.overridden) meta.push([w.setByHand]);
+  if (meta.length) head.append(h('p', { class: 'muted small' }, ...dotted(meta)));
   if (s.salesSees) {
     // What sales has been told (progress notes on the deals): one line, and why a note is not out.
-    const box = h('div', { class: 'sales-sees', attrs: { role: 'group', 'aria-label': 'Progress notes to sales' } });
+    const box = h('div', { class: 'sales-sees', attrs: { role: 'group', 'aria-label': w.progressNotes } });
     box.append(h('p', { class: 'small', text: s.salesSees.text }));
     if (s.salesSees.detail) box.append(h('p', { class: s.salesSees.failed ? 'small error' : 'small muted', text: s.salesSees.detail }));
     head.append(box);
@@ -133,17 +199,21 @@ function renderHead(s: SidebarState): void {
 }
 
 function renderMessage(s: SidebarState): void {
+  const w = s.strings;
   message.replaceChildren();
-  if (s.refreshing) message.append(h('p', { class: 'muted small', attrs: { role: 'status' }, text: 'Refreshing…' }));
+  if (s.refreshing) message.append(h('p', { class: 'muted small', attrs: { role: 'status' }, text: w.refreshing }));
   if (s.stale) message.append(h('p', { class: 'banner warn', attrs: { role: 'status' }, text: s.stale }));
   if (s.headline) {
     const isError = ['error', 'invalidData', 'notConfigured', 'ticketNotFound', 'gitUnavailable'].includes(s.status);
     message.append(h('p', { class: isError ? 'headline error' : 'headline', attrs: isError ? { role: 'alert' } : {}, text: s.headline }));
   }
-  if (s.detail) message.append(h('p', { class: 'detail', text: s.detail }));
+  // A vendor's message (often English) may stand in the detail: its own direction, not the page's.
+  if (s.detail) message.append(h('p', { class: 'detail', text: s.detail, attrs: { dir: 'auto' } }));
   if (s.problems.length) {
-    const list = h('ul', { class: 'problems', attrs: { 'aria-label': 'Data file problems' } });
-    for (const p of s.problems) list.append(h('li', {}, h('code', { text: p.path }), `: ${p.message}`));
+    const list = h('ul', { class: 'problems', attrs: { 'aria-label': w.dataFileProblems } });
+    for (const p of s.problems) {
+      list.append(h('li', { attrs: { dir: 'auto' } }, h('code', { text: p.path, attrs: { dir: 'ltr' } }), `: ${p.message}`));
+    }
     message.append(list);
   }
   if (s.action) {
@@ -151,52 +221,60 @@ function renderMessage(s: SidebarState): void {
     message.append(button(s.action.label, () => post({ type: 'action', action: id }), { key: `action-${id}` }));
   }
   if (s.warnings.length) {
-    const list = h('ul', { class: 'warnings', attrs: { 'aria-label': 'Warnings' } });
-    for (const w of s.warnings) list.append(h('li', { text: w }));
+    const list = h('ul', { class: 'warnings', attrs: { 'aria-label': w.warnings } });
+    for (const warning of s.warnings) list.append(h('li', { text: warning, attrs: { dir: 'auto' } }));
     message.append(list);
   }
 }
 
 function renderDeals(s: SidebarState): void {
+  const w = s.strings;
   deals.replaceChildren();
   if (s.summary) {
     const sum = s.summary;
-    const box = h('div', { class: 'summary', attrs: { role: 'group', 'aria-label': 'Total at stake' } });
-    box.append(h('p', { class: 'total' }, h('span', { class: 'label', text: 'Total at stake: ' }), sum.totals.join(' + ')));
-    box.append(h('p', { class: 'muted small', text: `${sum.customers} customer${sum.customers === 1 ? '' : 's'}, ${s.deals.length} deals` }));
+    const box = h('div', { class: 'summary', attrs: { role: 'group', 'aria-label': w.totalAtStake } });
+    const label = (text: string) => h('span', { class: 'label', text });
+    box.append(h('p', { class: 'total' }, ...fillIn(w.totalAtStakeLine, [iso(sum.totals.join(' + '))], label)));
+    box.append(h('p', { class: 'muted small', text: sum.text }));
     if (sum.earliestClose) {
       const ec = sum.earliestClose;
-      box.append(h('p', { class: ec.overdue ? 'small overdue' : 'small' }, `Earliest close: ${ec.date}`, ec.relative ? ` (${ec.relative})` : ''));
+      const line = ec.relative ? fillIn(w.earliestCloseRelative, [ec.date, ec.relative]) : fillIn(w.earliestClose, [ec.date]);
+      box.append(h('p', { class: ec.overdue ? 'small overdue' : 'small' }, ...line));
     }
     deals.append(box);
   }
   if (!s.deals.length) return;
   const showAll = !!s.ticket && persisted.showAllFor === s.ticket.key;
   const shown = showAll ? s.deals : s.deals.slice(0, DealsShownFirst);
-  const list = h('ul', { class: 'deal-list', attrs: { 'aria-label': 'Deals' } });
+  const list = h('ul', { class: 'deal-list', attrs: { 'aria-label': w.deals } });
   for (const d of shown) {
     const li = h('li', { class: 'deal' });
-    li.append(h('h3', { text: d.customer }));
+    // Names, stages and amounts are data in any script: each keeps its own direction.
+    li.append(h('h3', { text: d.customer, attrs: { dir: 'auto' } }));
     const dl = h('dl');
     const row = (term: string, ...value: Array<Node | string>) => dl.append(h('dt', { text: term }), h('dd', {}, ...value));
-    if (d.amount) row('Amount', d.amount);
-    if (d.stage) row('Stage', d.stage);
+    if (d.amount) row(w.amount, iso(d.amount));
+    if (d.stage) row(w.stage, iso(d.stage));
     if (d.closeDate) {
       const rel = d.closeRelative ? h('span', { class: d.overdue ? 'overdue' : 'muted', text: ` (${d.closeRelative})` }) : '';
-      row('Close date', d.closeDate, rel);
+      row(w.closeDate, d.closeDate, rel);
     }
     if (d.owner) {
-      const parts: Array<Node | string> = [d.owner.name];
-      if (d.owner.email) parts.push(' · ', actionLink(d.owner.email, `E-mail ${d.owner.name}`, () => post({ type: 'mailOwner', dealId: d.id }), `mail-${d.id}`));
-      row('Sales owner', ...parts);
+      const parts: Array<Node | string> = [iso(d.owner.name)];
+      if (d.owner.email) {
+        const mail = actionLink(d.owner.email, fillText(w.mailOwner, d.owner.name), () => post({ type: 'mailOwner', dealId: d.id }), `mail-${d.id}`);
+        mail.dir = 'ltr';
+        parts.push(' · ', mail);
+      }
+      row(w.salesOwner, ...parts);
     }
     li.append(dl);
-    if (d.hasUrl) li.append(actionLink('Open in CRM', `Open the ${d.customer} deal in the CRM`, () => post({ type: 'openDeal', dealId: d.id }), `deal-${d.id}`));
+    if (d.hasUrl) li.append(actionLink(w.openInCrm, fillText(w.openDeal, d.customer), () => post({ type: 'openDeal', dealId: d.id }), `deal-${d.id}`));
     list.append(li);
   }
   deals.append(list);
   if (s.deals.length > shown.length) {
-    deals.append(button(`Show all ${s.deals.length} deals`, () => {
+    deals.append(button(w.showAll, () => {
       persisted.showAllFor = s.ticket?.key;
       saveState(persisted);
       renderDeals(s);
@@ -209,30 +287,33 @@ function renderDeals(s: SidebarState): void {
 }
 
 function renderQuestions(s: SidebarState): void {
+  const w = s.strings;
   questions.replaceChildren();
   questions.hidden = !s.ticket;
-  questions.append(h('h3', { text: 'Questions', attrs: { id: 'questions-heading' } }));
+  questions.append(h('h3', { text: w.questions, attrs: { id: 'questions-heading' } }));
   if (!s.questions.length) {
-    questions.append(h('p', { class: 'muted small', text: 'No questions asked about this ticket yet.' }));
+    questions.append(h('p', { class: 'muted small', text: w.noQuestions }));
     return;
   }
-  const list = h('ul', { class: 'question-list', attrs: { 'aria-label': 'Questions' } });
+  const list = h('ul', { class: 'question-list', attrs: { 'aria-label': w.questions } });
   for (const q of s.questions) {
     const li = h('li', { class: 'question' });
-    li.append(h('p', { class: 'q-text', text: q.text }));
-    li.append(h('p', { class: 'small' }, h('span', { class: `state state-${q.state.toLowerCase()}`, text: q.state }), ` · ${q.createdAt}`));
-    if (q.detail) li.append(h('p', { class: q.state === 'Failed' ? 'small error' : 'small muted', text: q.detail }));
+    li.append(h('p', { class: 'q-text', text: q.text, attrs: { dir: 'auto' } }));
+    li.append(h('p', { class: 'small' }, h('span', { class: `state state-${q.state.toLowerCase()}`, text: stateLabel(q.state, w) }), ` · ${q.createdAt}`));
+    if (q.detail) li.append(h('p', { class: q.state === 'Failed' ? 'small error' : 'small muted', text: q.detail, attrs: { dir: 'auto' } }));
     if (q.answer) {
-      const a = h('blockquote', { class: 'answer', attrs: { 'aria-label': 'Answer' } });
-      a.append(h('p', { text: q.answer.text }));
-      const by = [q.answer.by, q.answer.at].filter(Boolean).join(', ');
-      if (by) a.append(h('p', { class: 'small muted', text: `— ${by}` }));
+      const a = h('blockquote', { class: 'answer', attrs: { 'aria-label': w.answer } });
+      a.append(h('p', { text: q.answer.text, attrs: { dir: 'auto' } }));
+      const by: Array<Node | string> = [];
+      if (q.answer.by) by.push(iso(q.answer.by));
+      if (q.answer.at) by.push(q.answer.at);
+      if (by.length) a.append(h('p', { class: 'small muted' }, '— ', ...by.flatMap((x, i) => (i ? [', ', x] : [x]))));
       li.append(a);
     }
     if (q.state === 'Failed' && !q.foreign) {
       li.append(h('div', { class: 'row' },
-        button('Retry', () => post({ type: 'retryQuestion', id: q.id }), { key: `retry-${q.id}`, label: 'Retry sending this question' }),
-        button('Discard', () => post({ type: 'discardQuestion', id: q.id }), { key: `discard-${q.id}`, secondary: true, label: 'Discard this question' })));
+        button(w.retry, () => post({ type: 'retryQuestion', id: q.id }), { key: `retry-${q.id}`, label: w.retryLabel }),
+        button(w.discard, () => post({ type: 'discardQuestion', id: q.id }), { key: `discard-${q.id}`, secondary: true, label: w.discardLabel })));
     }
     list.append(li);
   }
@@ -243,6 +324,7 @@ function render(s: SidebarState): void {
   const focusedKey = (document.activeElement as HTMLElement | null)?.dataset?.key;
   state = s;
   if (s.ticket) switchTicket(s.ticket.key);
+  applyLanguage(s);
   document.body.classList.toggle('privacy', s.privacy);
   renderHead(s);
   renderMessage(s);

@@ -74,6 +74,11 @@ export interface CodeServerOptions {
    * start-up modal, so a folder never trusted before opens in Restricted Mode with the UI usable.
    */
   trust?: 'disabled' | 'prompt';
+  /**
+   * VS Code's display language: `ru` installs the minimal Russian language pack of the tests
+   * (scripts/packLanguagePack.mjs) and starts with that locale; default English.
+   */
+  displayLanguage?: 'ru';
 }
 
 export interface CodeServer {
@@ -198,6 +203,16 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     console.log(`[code-server] installed ${path.basename(vsix)} in ${Date.now() - t0} ms`);
+  }
+
+  if (opts.displayLanguage) {
+    const t0 = Date.now();
+    execFileSync(process.execPath, [
+      path.join(root, 'scripts', 'packLanguagePack.mjs'),
+      '--out', path.join(tmpDir, `language-pack-${opts.displayLanguage}.vsix`),
+      '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--locale', opts.displayLanguage,
+    ], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    console.log(`[code-server] language pack "${opts.displayLanguage}" installed in ${Date.now() - t0} ms`);
   }
 
   hookExit();

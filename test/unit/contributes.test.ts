@@ -7,25 +7,28 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SettingDefaults, SettingKeys } from '../../src/core/settings';
 import { CommandId, ViewId, ViewContainerId, WorklistCommandId } from '../../src/shared/ids';
+import { WalkthroughCommandId } from '../../src/core/walkthrough';
+import { projectRoot } from './projectRoot';
 
-/** The repository's package.json, whether this runs from test/ (tsx) or out/test/ (compiled). */
-function findManifest(dir: string): string {
-  const candidate = path.join(dir, 'package.json');
-  if (fs.existsSync(candidate) && JSON.parse(fs.readFileSync(candidate, 'utf8')).name === 'customer-context') return candidate;
-  if (path.dirname(dir) === dir) throw new Error('package.json not found');
-  return findManifest(path.dirname(dir));
-}
-const manifest = JSON.parse(fs.readFileSync(findManifest(__dirname), 'utf8'));
+const manifestFile = path.join(projectRoot, 'package.json');
+const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+/** The English manifest strings (`%key%` in package.json). */
+const nls = JSON.parse(fs.readFileSync(path.join(path.dirname(manifestFile), 'package.nls.json'), 'utf8')) as Record<string, string>;
+/** A manifest string as English readers see it. */
+const english = (s: string): string => {
+  const m = /^%([\w.-]+)%$/.exec(s);
+  return m ? nls[m[1]] : s;
+};
 
 describe('contributions', () => {
-  it('contributes exactly the commands in CommandId and the worklist view’s, in category Customer Context', () => {
+  it('contributes exactly the commands in CommandId, the worklist view’s and the walkthrough’s, in category Customer Context', () => {
     const contributed = manifest.contributes.commands.map((c: { command: string }) => c.command).sort();
-    assert.deepEqual(contributed, [...Object.values(CommandId), ...Object.values(WorklistCommandId)].sort());
+    assert.deepEqual(contributed, [...Object.values(CommandId), ...Object.values(WorklistCommandId), ...Object.values(WalkthroughCommandId)].sort());
     for (const c of manifest.contributes.commands) assert.equal(c.category, 'Customer Context');
   });
 
   it('has the contract titles', () => {
-    const titles = Object.fromEntries(manifest.contributes.commands.map((c: { command: string; title: string }) => [c.command, c.title]));
+    const titles = Object.fromEntries(manifest.contributes.commands.map((c: { command: string; title: string }) => [c.command, english(c.title)]));
     assert.equal(titles['customerContext.askSales'], 'Ask Sales a Clarifying Question');
     assert.equal(titles['customerContext.setTicketForBranch'], 'Set Ticket for Current Branch…');
     assert.equal(titles['customerContext.togglePrivacy'], 'Hide or Show Deal Amounts');

@@ -181,7 +181,7 @@ describe('vendor names stay in their folders', () => {
   const all = files(srcDir);
   /** Places that name a vendor for a reason other than vendor code, each with that reason. */
   const allowed: Record<string, { files: string[]; why: string }> = {
-    slack: { files: ['src/core/dataFile.ts', 'src/core/providers/local/providers.ts'], why: 'the data file’s `contacts.<id>.slack` field is part of the contract' },
+    slack: { files: ['src/core/dataFile.ts', 'src/core/providers/local/providers.ts', 'src/core/walkthrough.ts'], why: 'the data file’s `contacts.<id>.slack` field is part of the contract' },
     jira: { files: ['src/core/providers/csv/crm.ts'], why: 'header aliases: exports name their ticket column “Jira key”' },
   };
   for (const v of Vendors) {

@@ -18,7 +18,7 @@ describe('formatting', () => {
   it('formats amounts with their currency, compact for the status bar, hidden with privacy', () => {
     assert.equal(formatAmount(120000, 'USD', { locale: 'en-US' }), '$120,000');
     assert.equal(formatAmount(120000, 'USD', { locale: 'en-US', compact: true }), '$120K');
-    assert.equal(formatAmount(80000.5, 'EUR', { locale: 'de-DE' }), '80.000,5\u00a0€');
+    assert.equal(formatAmount(80000.5, 'EUR', { locale: 'de-DE' }), '80.000,50\u00a0€');
     assert.equal(formatAmount(1000, 'XYZ1', { locale: 'en-US' }), '1,000 XYZ1');
     assert.equal(formatAmount(5, 'USD', { locale: 'en-US', hidden: true }), '•••');
     assert.equal(formatAmount(undefined, 'USD', { locale: 'en-US' }), undefined);
@@ -79,7 +79,7 @@ describe('sidebar state', () => {
       ['Globex LLC', '$120,000', 'Negotiation', 'Dec 2, 2026', 'in 5 days', false],
       ['Initech', '€80,000', 'Proposal', 'Nov 20, 2026', 'overdue by 7 days', true],
     ]);
-    assert.deepEqual(s.summary, { customers: 2, totals: ['$120,000', '€80,000'], earliestClose: { date: 'Nov 20, 2026', relative: 'overdue by 7 days', overdue: true } });
+    assert.deepEqual(s.summary, { customers: 2, text: '2 customers, 2 deals', totals: ['$120,000', '€80,000'], earliestClose: { date: 'Nov 20, 2026', relative: 'overdue by 7 days', overdue: true } });
     assert.equal(s.headline, '');
     assert.ok(s.ask.enabled);
   });

@@ -77,7 +77,7 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
     registerLmTool({ session, presenter, ttlMs: () => folders.sessionOptions().ttlMs() }),
     ...registerCommands({
       session, presenter, sidebar: () => sidebar, questions, overrides, credentials, openDataFile: openData, progress,
-      startWork: lazyStartWork({ session, git, folders, log, ranked: () => worklist.current?.rows ?? [], started: (root, key) => progress.started(root, key) }),
+      startWork: lazyStartWork({ session, git, folders, log, ranked: () => worklist.rankedRows(), started: (root, key) => progress.started(root, key) }),
     }),
   );
   // Not awaited: HEAD files are read at once; the Git extension joins in when it is ready.

@@ -399,8 +399,8 @@ export interface StartWorkWiring {
   session: StartWorkDeps['session'];
   git: { readonly activeRepository: StartWorkRepository | undefined };
   folders: Pick<FolderContext, 'patterns' | 'folderSettings'>;
-  /** The worklist's rows, most customer value first. */
-  ranked: () => readonly StartWorkTicket[];
+  /** The worklist's rows, most customer value first (loading the list when it never loaded). */
+  ranked: () => Promise<readonly StartWorkTicket[]>;
   /** The `started` milestone (never awaited: it may wait on the one-time preview). */
   started: (repository: string, key: string) => unknown;
   log: StartWorkDeps['log'];
@@ -411,7 +411,7 @@ export function startWorkCommand(w: StartWorkWiring): (arg?: unknown) => Promise
   return (arg) => startWork({
     session: w.session,
     log: w.log,
-    tickets: async () => [...w.ranked()],
+    tickets: async () => [...(await w.ranked())],
     repository: () => w.git.activeRepository,
     patterns: () => w.folders.patterns(),
     branchTemplate: (repo) => w.folders.folderSettings(folderFor(repo)).settings.branchTemplate,

@@ -103,6 +103,18 @@ export class WorklistView implements vscode.TreeDataProvider<Node>, vscode.Dispo
     return this.words;
   }
 
+  /**
+   * The ranked rows for Start Work: the list as shown, or, when it never loaded (the view was never
+   * opened), one load first; the last list kept on disk answers at once when it is still fresh.
+   */
+  async rankedRows(): Promise<readonly WorklistRow[]> {
+    if (this.loader.snapshot.status !== 'ready' || !this.loader.snapshot.entries.length) {
+      await this.loader.load(false);
+      this.render();
+    }
+    return this.words?.rows ?? [];
+  }
+
   getTreeItem(node: Node): vscode.TreeItem {
     if (node.kind === 'message') {
       const item = new vscode.TreeItem(noIcons(node.text), vscode.TreeItemCollapsibleState.None);

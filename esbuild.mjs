@@ -26,6 +26,8 @@ const common = {
   sourcesContent: false,
   logLevel: 'silent',
   legalComments: 'none',
+  // Non-ASCII text (… « » ’ and the Cyrillic of transliteration) as itself, not as 6-byte \u escapes.
+  charset: 'utf8',
   plugins: [problemMatcher],
 };
 
@@ -73,6 +75,8 @@ const targets = [
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
+    // The webview loads the script by URL; escaped text does not depend on the charset it is served with.
+    charset: 'ascii',
     tsconfig: 'src/webview/tsconfig.json',
   },
 ];

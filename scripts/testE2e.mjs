@@ -5,7 +5,7 @@
 //   3. compile the tests
 //   4. the integration suite inside code-server's extension host (test/e2e/runIntegration.ts)
 //   5. the UI tests against the installed .vsix: every test/e2e/*.test.ts (ui, providers, questions,
-//      webview, hostile), ui first
+//      webview, hostile, l10n, walkthrough, …), ui first
 // Prints the counts of both and the total time; exits non-zero when anything failed.
 //
 //   node scripts/testE2e.mjs [--skip-package] [--only=integration|ui] [--suite=<name>[,<name>…]]

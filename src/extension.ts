@@ -5,7 +5,6 @@ import { OutputChannelName, ViewId } from './shared/ids';
 import { type CustomerContextApi, ExtensionApi } from './vscode/api';
 import { openDataFile, registerCommands, sidebarActions } from './vscode/commands';
 import { readSettings } from './vscode/config';
-import { Credentials, testConnection } from './vscode/credentials';
 import { DataFiles } from './vscode/dataFiles';
 import { FolderContext } from './vscode/folderContext';
 import { GitWatcher } from './vscode/git';
@@ -18,7 +17,7 @@ import { followSelection } from './vscode/selection';
 import { SidebarView } from './vscode/sidebarView';
 import { registerTicketHovers } from './vscode/hovers';
 import { registerLmTool } from './vscode/lmTool';
-import { LazyProgress, lazyStartWork } from './vscode/lazyWorkflow';
+import { LazyProgress, lazyCredentials, lazyStartWork } from './vscode/lazyWorkflow';
 import { TicketStatusItem } from './vscode/statusItem';
 import { registerWalkthrough } from './vscode/walkthrough';
 import { WorklistView } from './vscode/worklistView';
@@ -64,7 +63,7 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
   const openData = () => openDataFile(folders);
   const sidebar = new SidebarView(context.extensionUri, session, presenter, sidebarActions({ session, questions, openDataFile: openData }), log);
   const status = new TicketStatusItem(session, presenter, () => folders.settings().settings['statusBar.showWhenNoTicket']);
-  const credentials = new Credentials(tokens, (routes) => questions.resumeAuth(routes), (part) => testConnection(session, log, part));
+  const credentials = lazyCredentials({ tokens, onTokenSet: (routes) => questions.resumeAuth(routes), session, log });
   const api = new ExtensionApi(session, status, sidebar);
   const worklist = new WorklistView({ session, presenter, folders, workspaceState: context.workspaceState, store: context.globalState, log });
   context.subscriptions.push(

@@ -50,10 +50,26 @@ export function formatAmount(
   if (opts.hidden) return Hidden;
   const code = (currency ?? '').toUpperCase();
   const f = code ? formatter(opts.locale, code, opts.compact ?? false, !Number.isInteger(amount)) : undefined;
-  if (f) return f.format(amount);
+  if (f) return rtlLocale(opts.locale) ? isolatedCurrency(f, amount) : f.format(amount);
   const plain = numberFormat(opts.locale, { notation: opts.compact ? 'compact' : 'standard', maximumFractionDigits: 2 });
   const n = plain ? plain.format(amount) : String(amount);
   return code ? `${n} ${code}` : n;
+}
+
+/** Locales written right to left. */
+function rtlLocale(locale: string): boolean {
+  return /^(ar|fa|he|ur)(-|$)/i.test(locale);
+}
+
+/**
+ * In right-to-left text a Latin currency sign ("US$") is split by the bidi algorithm ("$US"): it is
+ * isolated left to right (LRI…PDI), the number and the rest keep the locale's order.
+ */
+function isolatedCurrency(f: Intl.NumberFormat, amount: number): string {
+  return f
+    .formatToParts(amount)
+    .map((p) => (p.type === 'currency' && /[A-Za-z]/.test(p.value) ? `\u2066${p.value}\u2069` : p.value))
+    .join('');
 }
 
 /** Sum per currency, largest first; deals without an amount are left out, without currency grouped as ''. */

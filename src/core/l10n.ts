@@ -104,5 +104,15 @@ export function createTranslator(language: Language, bundle: Bundle | undefined,
   };
 }
 
+/**
+ * Text for a plain-text surface VS Code lays out left to right (a tooltip, a tree message): in a
+ * right-to-left language each line is isolated as right to left (RLI…PDI), so its full stop and
+ * brackets land where an Arabic reader expects them. Left to right, the text is returned as it is.
+ */
+export function isolateLines(text: string, dir: 'ltr' | 'rtl'): string {
+  if (dir !== 'rtl') return text;
+  return text.split('\n').map((line) => (line ? `\u2067${line}\u2069` : line)).join('\n');
+}
+
 /** The English translator: tests and code that run before the bundles load. */
 export const English: Translator = createTranslator('en', undefined, 'en');

@@ -13,7 +13,7 @@ import type { TicketOverrides } from './overrides';
 import { mailtoFor, openSafely } from './links';
 import { confirm, notify } from './notify';
 import { t } from './l10n';
-import type { Credentials } from './credentials';
+import type { CredentialCommands } from './lazyWorkflow';
 import type { FolderContext } from './folderContext';
 import type { LazyProgress } from './lazyWorkflow';
 
@@ -23,7 +23,7 @@ export interface CommandDeps {
   sidebar: () => SidebarView;
   questions: QuestionService;
   overrides: TicketOverrides;
-  credentials: Credentials;
+  credentials: CredentialCommands;
   openDataFile: () => Promise<void>;
   /** *Start Work on Ticket…* with an optional key or `{ key, title }`. */
   startWork: (arg?: unknown) => Promise<unknown>;

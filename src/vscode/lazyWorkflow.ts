@@ -5,6 +5,10 @@ import * as vscode from 'vscode';
 import { SettingsSection } from '../shared/ids';
 import type { ProgressDeps, ProgressService } from './progress';
 import type { StartWorkWiring } from './startWork';
+import type { ConfigurePart, Credentials } from './credentials';
+import type { Session } from '../core/session';
+import type { RouteName } from '../core/questions/question';
+import type { TokenStore } from './secrets';
 import type * as Workflow from './workflow';
 
 let workflowModule: typeof Workflow | undefined;
@@ -67,4 +71,29 @@ export class LazyProgress implements vscode.Disposable {
 export function lazyStartWork(w: StartWorkWiring): (arg?: unknown) => Promise<string | undefined> {
   let command: ((arg?: unknown) => Promise<string | undefined>) | undefined;
   return (arg) => (command ??= loadWorkflow().startWorkCommand(w))(arg);
+}
+
+/** The commands' side of the token and Configure flows. */
+export type CredentialCommands = Pick<Credentials, 'setToken' | 'signOut' | 'configure'>;
+
+/** *Set API Token…*, *Remove Stored Tokens* and *Configure*, loading their half on first use. */
+export function lazyCredentials(deps: {
+  tokens: TokenStore;
+  onTokenSet: (routes: RouteName[]) => Promise<void>;
+  session: Session;
+  log: vscode.LogOutputChannel;
+}): CredentialCommands {
+  let real: Credentials | undefined;
+  const get = (): Credentials => {
+    if (!real) {
+      const w = loadWorkflow();
+      real = new w.Credentials(deps.tokens, deps.onTokenSet, (part?: ConfigurePart) => w.testConnection(deps.session, deps.log, part));
+    }
+    return real;
+  };
+  return {
+    setToken: (preset) => get().setToken(preset),
+    signOut: () => get().signOut(),
+    configure: (part) => get().configure(part),
+  };
 }

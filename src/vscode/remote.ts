@@ -8,6 +8,7 @@ import type { RemoteHalf } from '../core/providers/compose';
 import { RemoteFactories } from '../core/providers/registryFactories';
 import { RequestBudget, budgetedTransport } from '../core/requestBudget';
 import { axiosTransport } from './axiosTransport';
+import { vendorMemory } from '../core/vendorMemory';
 
 /**
  * One request budget per origin, shared by every client and webhook post: 120 a minute, room for the
@@ -31,6 +32,7 @@ const clients = new Map<string, HttpClient>();
 export const remote: RemoteHalf & { clear(): void } = {
   factories: RemoteFactories,
   transport,
+  memory: vendorMemory,
   client(key: string, options: ProviderHttpOptions): HttpClient {
     let c = clients.get(key);
     if (!c) clients.set(key, (c = createHttpClient(transport, { ...options, timeoutMs: 10_000, deadlineMs: 30_000 })));

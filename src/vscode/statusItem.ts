@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import type { Session } from '../core/session';
 import { statusBarView } from '../core/viewModel';
 import { StatusItemId, StatusItemName, ViewId } from '../shared/ids';
-import { t } from './l10n';
+import { current, t } from './l10n';
+import { isolateLines } from '../core/l10n';
 import type { Presenter } from './presenter';
 
 export class TicketStatusItem implements vscode.Disposable {
@@ -30,7 +31,8 @@ export class TicketStatusItem implements vscode.Disposable {
     this.item.command = { command: `${ViewId.sidebar}.focus`, title: t('Show Customer Context') };
     const icon = view.warning ? '$(warning)' : this.session.snapshot.status === 'loading' || this.session.snapshot.refreshing ? '$(sync~spin)' : '$(briefcase)';
     this.item.text = `${icon} ${view.text.replace(/\$\(/g, '$\u200b(')}`; // CRM text must not inject codicons
-    this.item.tooltip = view.tooltip; // plain string: never a trusted MarkdownString with remote data
+    // A plain string: never a trusted MarkdownString with remote data.
+    this.item.tooltip = isolateLines(view.tooltip, current().dir);
     this.item.accessibilityInformation = { label: t('Customer Context: {0}', view.text), role: 'button' };
     this.item.show();
   }

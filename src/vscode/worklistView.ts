@@ -21,6 +21,7 @@ import type { KeyValueStore } from '../core/store';
 import { CommandId, ViewId, WorklistCommandId } from '../shared/ids';
 import type { FolderContext } from './folderContext';
 import { current, t } from './l10n';
+import { isolateLines } from '../core/l10n';
 import { notify, plainKey } from './notify';
 import type { Presenter } from './presenter';
 
@@ -222,7 +223,7 @@ export class WorklistView implements vscode.TreeDataProvider<Node>, vscode.Dispo
       { sort: this.sort, filter: this.filter, currentKey: this.deps.session.branchTicketKey() },
       this.deps.presenter.current(),
     );
-    this.tree.message = this.words.message || undefined;
+    this.tree.message = this.words.message ? isolateLines(this.words.message, current().dir) : undefined;
     // Progress alone changes only the message: the rows are redrawn when what they show changes
     // (the language included: their commands' titles and screen reader labels are in it).
     const { rows, placeholder } = this.words;

@@ -137,7 +137,11 @@ function setAttr(el: HTMLElement, name: string, value: string): void {
 /** The page's language and direction, and the words of the parts built once. */
 function applyLanguage(s: SidebarState): void {
   const html = document.documentElement;
-  if (typeof s.lang === 'string' && s.lang && html.lang !== s.lang) html.lang = s.lang;
+  if (typeof s.lang === 'string' && s.lang && html.lang !== s.lang) {
+    html.lang = s.lang;
+    // A message left from the form in the previous language would stay in it.
+    if (formStatus.textContent && formStatus.textContent !== s.strings.sending) formStatus.textContent = '';
+  }
   const dir = s.dir === 'rtl' ? 'rtl' : 'ltr';
   if (html.dir !== dir) html.dir = dir;
   const w = s.strings;
@@ -250,7 +254,7 @@ function renderDeals(s: SidebarState): void {
   for (const d of shown) {
     const li = h('li', { class: 'deal' });
     // Names, stages and amounts are data in any script: each keeps its own direction.
-    li.append(h('h3', { text: d.customer, attrs: { dir: 'auto' } }));
+    li.append(h('h3', {}, iso(d.customer))); // aligned with the page, read in its own direction
     const dl = h('dl');
     const row = (term: string, ...value: Array<Node | string>) => dl.append(h('dt', { text: term }), h('dd', {}, ...value));
     if (d.amount) row(w.amount, iso(d.amount));

@@ -463,3 +463,84 @@ export async function setBooleanSetting(page: () => Page, id: string, value: boo
   await p.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'View: Close All Editors' }).first().click({ timeout: 10_000 });
   await editor.waitFor({ state: 'detached', timeout: 10_000 });
 }
+
+/**
+ * Hovers our status bar entry as a person does and returns the text of the tooltip it shows (saving
+ * a picture of it to `opts.screenshot`); moves the pointer away afterwards and waits until the hover
+ * is gone, so it does not cover what the test looks at next.
+ */
+export async function statusTooltip(page: Page, opts: { timeout?: number; screenshot?: string } = {}): Promise<string> {
+  const timeout = opts.timeout ?? 10_000;
+  const item = workbench(() => page).statusItem();
+  const hover = page.locator('.workbench-hover, .monaco-hover').filter({ visible: true }).first();
+  let text = '';
+  // The pointer may rest on the entry already (no new mouseover): come from elsewhere, twice at most.
+  for (let attempt = 0; attempt < 2 && !text; attempt++) {
+    await page.mouse.move(640, 300);
+    await hover.waitFor({ state: 'hidden', timeout: 3_000 }).catch(() => undefined);
+    await item.hover();
+    await hover.waitFor({ state: 'visible', timeout }).catch(() => undefined);
+    text = (await hover.innerText({ timeout: 2_000 }).catch(() => '')).trim();
+  }
+  if (text && opts.screenshot) await hover.screenshot({ path: opts.screenshot }).catch(() => undefined);
+  await page.mouse.move(640, 300);
+  await hover.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+  if (!text) assert.fail(`no tooltip appeared on the status bar entry "${await item.innerText().catch(() => '?')}"`);
+  return text;
+}
+
+/**
+ * Types `query` into the Command Palette (F1) and returns the labels of the rows it lists once one
+ * has `expected` in it (or after `timeout`, whatever it lists then); leaves the palette open.
+ */
+export async function paletteLabels(page: Page, query: string, expected: string | RegExp, timeout = 5_000): Promise<string[]> {
+  const input = page.locator('.quick-input-widget input.input');
+  if (!(await input.isVisible())) {
+    await page.locator('.part.editor').click({ position: { x: 200, y: 200 } });
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+  }
+  await input.fill(`>${query}`);
+  const rows = page.locator('.quick-input-widget .monaco-list-row');
+  await rows.filter({ hasText: expected }).first().waitFor({ timeout }).catch(() => undefined);
+  return rows.evaluateAll((els) => els.map((e) => {
+    // Runs in the page; this project compiles without the DOM library, hence the narrow shape.
+    const el = e as unknown as { querySelector(s: string): { textContent: string | null } | null; textContent: string | null };
+    return (el.querySelector('.label-name')?.textContent ?? el.textContent ?? '').trim();
+  }));
+}
+
+/**
+ * Sets an enum user setting in the Settings editor, as a person does (the web workbench does not
+ * apply outside edits of settings.json until a reload), runs `whenChosen` (e.g. to time what follows
+ * from the choice, with the editor still open), then closes the editor.
+ */
+export async function setEnumSetting(
+  page: () => Page,
+  id: string,
+  value: string,
+  whenChosen: () => Promise<void> = async () => undefined,
+): Promise<void> {
+  const p = page();
+  await workbench(page).runCommand('Preferences: Open Settings (UI)');
+  const editor = p.locator('.settings-editor');
+  await editor.waitFor({ timeout: 20_000 });
+  await editor.locator('.settings-header .suggest-input-container').click();
+  await p.keyboard.press('Control+A');
+  await p.keyboard.type(id);
+  const select = editor.locator('.setting-item-enum')
+    .filter({ hasText: id.split('.').pop()!.replace(/^./, (c) => c.toUpperCase()) }).first()
+    .locator('select.monaco-select-box');
+  await select.waitFor({ timeout: 20_000 });
+  // The custom-drawn drop-down listens to its <select>'s change event, which selectOption fires.
+  if ((await select.inputValue()) !== value) await select.selectOption(value);
+  await until(async () => (await select.inputValue()) === value, 10_000,
+    async () => `${id} shows "${await select.inputValue()}", not "${value}"`);
+  await whenChosen();
+  await p.keyboard.press('F1');
+  const input = p.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill('>View: Close All Editors');
+  await p.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'View: Close All Editors' }).first().click({ timeout: 10_000 });
+  await editor.waitFor({ state: 'detached', timeout: 10_000 });
+}

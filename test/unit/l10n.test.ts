@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { formatAmount, relativeDay } from '../../src/core/format';
 import {
   type Bundle, English, type Language, Languages, type Translator, createTranslator, fill, languageFor, localeFor,
-  pluralCategories,
+  isolateLines, pluralCategories,
 } from '../../src/core/l10n';
 import { salesSeesView } from '../../src/core/progress';
 import { contextMarkdown, contextPlainText, noContextText, ticketCommandLinks } from '../../src/core/ticketText';
@@ -62,6 +62,20 @@ function coreMessages(): { plurals: Map<string, string> } {
 }
 
 const placeholders = (s: string) => new Set([...s.matchAll(/\{(\d+)\}/g)].map((m) => m[0]));
+
+describe('right-to-left plain text', () => {
+  it('isolates each line right to left for Arabic and leaves left-to-right text alone', () => {
+    assert.equal(isolateLines('Customer Context: ACME-42.\nشركة الأفق', 'ltr'), 'Customer Context: ACME-42.\nشركة الأفق');
+    assert.equal(isolateLines('تذكرة ACME-42.\n\nGlobex (2)', 'rtl'), '\u2067تذكرة ACME-42.\u2069\n\n\u2067Globex (2)\u2069');
+  });
+
+  it('isolates a Latin currency sign in an Arabic amount only', () => {
+    assert.match(formatAmount(120_000, 'USD', { locale: 'ar' }) ?? '', /\u2066US\$\u2069/);
+    assert.doesNotMatch(formatAmount(80_000, 'EUR', { locale: 'ar' }) ?? '', /[\u2066\u2069]/);
+    assert.equal(formatAmount(120_000, 'USD', { locale: 'en-US' }), '$120,000');
+    assert.doesNotMatch(formatAmount(120_000, 'USD', { locale: 'ru' }) ?? '', /[\u2066\u2069]/);
+  });
+});
 
 describe('the translator', () => {
   it('is the identity in English, filling placeholders with text as given and numbers for the locale', () => {
@@ -199,7 +213,9 @@ describe('core words in Russian and Arabic', () => {
     assert.equal(s.lang, 'ar');
     assert.equal(s.dir, 'rtl');
     assert.equal(s.summary?.text, 'عميلان، صفقتان');
-    assert.equal(s.deals[0].amount, new Intl.NumberFormat('ar', { style: 'currency', currency: 'USD', maximumFractionDigits: 2, minimumFractionDigits: 0 }).format(120_000));
+    // Intl's own Arabic amount, with the Latin "US$" isolated left to right so bidi cannot turn it into "$US".
+    const intl = new Intl.NumberFormat('ar', { style: 'currency', currency: 'USD', maximumFractionDigits: 2, minimumFractionDigits: 0 }).format(120_000);
+    assert.equal(s.deals[0].amount, intl.replace('US$', '\u2066US$\u2069'));
     assert.equal(s.deals[0].closeDate, new Intl.DateTimeFormat('ar', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(Date.UTC(2026, 11, 2)));
     assert.equal(s.deals[1].customer, 'شركة الأمل', 'data is never translated');
     assert.equal(s.ask.routes, 'crm، slack');

@@ -14,6 +14,7 @@ import { Outbox, type RouteSender } from '../../src/core/questions/outbox';
 import type { Question } from '../../src/core/questions/question';
 import { parseSettings } from '../../src/core/settings';
 import { aQuestion, aQuestionDeal } from './builders';
+import { NoMemory } from '../../src/core/vendorMemory';
 
 function item(inbox: string, deal = 'D-1001', milestone: 'started' | 'merged' = 'started'): Question {
   return progressItem({
@@ -100,6 +101,7 @@ describe('buildProgressSender', () => {
     webhook: async () => undefined,
     remotes: () => [],
     remote: () => ({
+      memory: () => NoMemory,
       factories,
       transport: async () => ({ status: 200, headers: {}, data: '' }),
       client: (): HttpClient => ({ provider: 'x', origin: 'https://x', request: never, json: never }),

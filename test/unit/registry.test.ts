@@ -13,6 +13,7 @@ import { RouteNames } from '../../src/core/questions/question';
 import { MachineSettings, RestrictedSettings, SettingDefaults, SettingKeys, parseSettings } from '../../src/core/settings';
 import { remote } from '../../src/vscode/remote';
 import { aQuestion } from './questions/fixtures';
+import { NoMemory } from '../../src/core/vendorMemory';
 
 function findUp(dir: string, name: string): string {
   const candidate = path.join(dir, name);
@@ -67,14 +68,16 @@ describe('vendor registry', () => {
     for (const key of RestrictedSettings) assert.ok(restricted.includes(`customerContext.${key}`), `${key} is restricted`);
   });
 
-  it('every HTTP vendor has factories in the remote bundle, every other one in its descriptor', () => {
+  it('every HTTP (or lazy) vendor has factories in the remote bundle, every other one in its descriptor', () => {
     for (const v of Vendors) {
-      if (v.remote) assert.ok(RemoteFactories[v.id], `${v.id} has a line in registryFactories.ts`);
-      else assert.ok(v.factories || v.manualRoute, `${v.id} has factories`);
-      if (v.kinds.includes('tracker')) assert.ok((v.remote ? RemoteFactories[v.id] : v.factories)?.tracker, `${v.id} builds a tracker`);
-      if (v.kinds.includes('crm')) assert.ok((v.remote ? RemoteFactories[v.id] : v.factories)?.crm, `${v.id} builds a CRM`);
+      if (v.remote || v.lazyFactories) {
+        assert.ok(RemoteFactories[v.id], `${v.id} has a line in registryFactories.ts`);
+        assert.equal(v.factories, undefined, `${v.id} has no factories in its descriptor (they would load at start)`);
+      } else assert.ok(v.factories || v.manualRoute, `${v.id} has factories`);
+      if (v.kinds.includes('tracker')) assert.ok((v.remote || v.lazyFactories ? RemoteFactories[v.id] : v.factories)?.tracker, `${v.id} builds a tracker`);
+      if (v.kinds.includes('crm')) assert.ok((v.remote || v.lazyFactories ? RemoteFactories[v.id] : v.factories)?.crm, `${v.id} builds a CRM`);
     }
-    for (const id of Object.keys(RemoteFactories)) assert.equal(vendorById(id)?.remote, true, `${id} is a remote vendor`);
+    for (const id of Object.keys(RemoteFactories)) assert.ok(vendorById(id)?.remote || vendorById(id)?.lazyFactories, `${id} is a remote vendor or has lazy factories`);
   });
 
   it('settings defaults come from the registry', () => {
@@ -118,6 +121,7 @@ describe('question routes through the registry', () => {
     remote,
   });
   const fakeRemote = (): RemoteHalf => ({
+    memory: () => NoMemory,
     factories: RemoteFactories,
     transport: async () => ({ status: 200, headers: {}, data: '' }),
     client: (): HttpClient => ({ provider: 'x', origin: 'https://x', request: never, json: never }),

@@ -10,7 +10,7 @@ import { vendorById } from './registry';
 import type { Crm, TicketTracker } from './types';
 import type { LocalFiles, TokenLookup, VendorContext, VendorDescriptor, VendorFactories } from './vendor';
 import type { KeyValueStore } from '../store';
-import { vendorMemory } from '../vendorMemory';
+import type { vendorMemory } from '../vendorMemory';
 
 /** A git remote as the Git extension reports it. */
 export interface GitRemote {
@@ -26,6 +26,8 @@ export interface RemoteHalf {
   /** The client for `key` (vendor, origin and settings), created once and shared by provider and sender. */
   client(key: string, options: ProviderHttpOptions): HttpClient;
   transport: HttpTransport;
+  /** A vendor's memory across restarts (only HTTP vendors keep one, so it lives in this half). */
+  memory: typeof vendorMemory;
 }
 
 /** What composing needs from the host. */
@@ -57,7 +59,7 @@ function checkCredentialUrl(v: VendorDescriptor, settings: Settings): void {
 }
 
 function factoriesOf(v: VendorDescriptor, env: ComposeEnv): VendorFactories<Record<string, unknown>> {
-  return (v.remote ? env.remote().factories[v.id] : v.factories) ?? {};
+  return (v.remote || v.lazyFactories ? env.remote().factories[v.id] : v.factories) ?? {};
 }
 
 /** The context one vendor's factories get for a folder's settings. */
@@ -75,7 +77,7 @@ export function vendorContext(v: VendorDescriptor, settings: Settings, env: Comp
     webhook: () => env.webhook(v.id),
     env: (name) => env.env?.(name),
     repositoryFromRemote: (apiUrl) => repositoryFromRemotes(env.remotes(), apiUrl),
-    memory: (url) => vendorMemory(env.memory, v.id, url, () => env.tokens(v.id, url)),
+    memory: (url) => env.remote().memory(env.memory, v.id, url, () => env.tokens(v.id, url)),
   };
 }
 

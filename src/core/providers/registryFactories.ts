@@ -1,8 +1,9 @@
-// The HTTP half of every remote vendor, by id: bundled into dist/remote.js, which is loaded the first
-// time a remote tracker, CRM or route is configured. test/unit/registry.test.ts checks that every
+// The HTTP half of every remote vendor (and the factories of `lazyFactories` vendors), by id: bundled
+// into dist/remote.js, which is loaded the first time such a tracker, CRM or route is configured. test/unit/registry.test.ts checks that every
 // descriptor with `remote: true` has its line here.
 import { amocrmFactories } from './amocrm/factories';
 import { bitrix24Factories } from './bitrix24/factories';
+import { csvFactories } from './csv/factories';
 import { githubFactories } from './github/factories';
 import { gitlabFactories } from './gitlab/factories';
 import { hubspotFactories } from './hubspot/factories';
@@ -30,6 +31,7 @@ export const RemoteFactories: Readonly<Record<string, VendorFactories<any>>> = {
   bitrix24: bitrix24Factories,
   amocrm: amocrmFactories,
   zoho: zohoFactories,
+  csv: csvFactories,
   slack: slackFactories,
   teams: teamsFactories,
 };

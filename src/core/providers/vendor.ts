@@ -65,6 +65,11 @@ export interface VendorDescriptor<Id extends string = string, S extends Record<s
   readonly kinds: readonly VendorKind[];
   /** Reached over HTTP: its factories live in the remote bundle (registryFactories.ts). */
   readonly remote: boolean;
+  /**
+   * Needs no HTTP, but its factories are large and few users need them (a CSV parser): they live in
+   * the remote bundle too and load on first use, keeping dist/extension.js within its budget.
+   */
+  readonly lazyFactories?: boolean;
   readonly settings: { readonly [K in keyof S]: VendorSetting<S[K]> };
   readonly credential?: VendorCredential;
   /** Host names (and their subdomains) whose links are this CRM's deal links. */

@@ -38,6 +38,7 @@ import { FakePipedrive } from '../../fakes/pipedrive';
 import { FakeSalesforce } from '../../fakes/salesforce';
 import { FakeZoho } from '../../fakes/zoho';
 import { aDeal, aQuestion, manualClock } from '../questions/fixtures';
+import { NoMemory } from '../../../src/core/vendorMemory';
 
 const transport = axiosTransport();
 /** A POST that outlives this fails as offline: the outcome is unknown to the sender. */
@@ -112,6 +113,7 @@ function progressSender<S>(
     webhook: async () => undefined,
     remotes: () => [],
     remote: () => ({
+      memory: () => NoMemory,
       factories: { [v.id]: factories },
       transport,
       client(key, options) {

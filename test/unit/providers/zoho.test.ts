@@ -32,6 +32,7 @@ import { axiosTransport } from '../../../src/vscode/axiosTransport';
 import { FakeJira } from '../../fakes/jira';
 import { FakeZoho, type FakeZohoOptions, type ZohoUser, criterionValues } from '../../fakes/zoho';
 import { aDeal, aQuestion, manualClock } from '../questions/fixtures';
+import { NoMemory } from '../../../src/core/vendorMemory';
 
 type Ctx = VendorContext<VendorSettingsOf<typeof zoho>>;
 const transport = axiosTransport();
@@ -80,6 +81,7 @@ async function world(
     webhook: async () => undefined,
     remotes: () => [],
     remote: () => ({
+      memory: () => NoMemory,
       factories: { zoho: zohoFactories },
       transport,
       client(key, options) {

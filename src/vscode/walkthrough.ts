@@ -56,6 +56,8 @@ const PendingMs = 10 * 60_000;
 const RoutesSetting = `${SettingsSection}.questions.routes`;
 /** How long to wait for the session to follow the sample branch before saying what it shows. */
 const FollowMs = 8_000;
+/** How long to wait for the walkthrough's tab to come to the front before going around another page. */
+const OpenMs = 1_500;
 
 /** Registers the walkthrough's commands and keeps its steps' context keys; dispose the result on deactivate. */
 export function registerWalkthrough(
@@ -91,8 +93,7 @@ export function registerWalkthrough(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(RoutesSetting)) progress.done('routes');
     }),
-    vscode.commands.registerCommand(WalkthroughCommandId.open, () =>
-      vscode.commands.executeCommand('workbench.action.openWalkthrough', walkthrough, false)),
+    vscode.commands.registerCommand(WalkthroughCommandId.open, () => openWalkthrough(context, walkthrough, deps.log)),
     vscode.commands.registerCommand(WalkthroughCommandId.trySample, () => trySample(context, deps)),
     vscode.commands.registerCommand(WalkthroughCommandId.connectTracker, connect('tracker')),
     vscode.commands.registerCommand(WalkthroughCommandId.connectCrm, connect('crm')),
@@ -101,6 +102,45 @@ export function registerWalkthrough(
       progress.done('routes');
     }),
   ];
+}
+
+/** Whether a tab is the walkthrough page showing ours ("Walkthrough: <display name>" in any language). */
+function isOurPage(tab: vscode.Tab | undefined, title: string): boolean {
+  return !!tab && tab.input === undefined && tab.label.includes(title);
+}
+
+/**
+ * Opens the walkthrough in front. VS Code (seen in 1.100) ignores `openWalkthrough` while the active
+ * editor is a walkthrough page with a step selected: VS Code's own walkthrough, which the Welcome page
+ * opens on a first day and a reload restores in place of ours (extensions' walkthroughs are not
+ * registered yet then). When ours has not come to the front, *Welcome: Go Back* takes that page to
+ * the walkthrough list, from which ours opens; it does nothing when no walkthrough page is in front.
+ */
+async function openWalkthrough(context: vscode.ExtensionContext, walkthrough: string, log: WalkthroughDeps['log']): Promise<void> {
+  const pkg = context.extension.packageJSON as { displayName?: unknown; name?: unknown };
+  const title = String(pkg.displayName ?? pkg.name ?? '');
+  const shown = () => vscode.window.tabGroups.all.some((g) => isOurPage(g.activeTab, title));
+  await vscode.commands.executeCommand('workbench.action.openWalkthrough', walkthrough, false);
+  if (shown() || await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => (sub.dispose(), resolve(shown())), OpenMs);
+    const sub = vscode.window.tabGroups.onDidChangeTabs(() => {
+      if (!shown()) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(true);
+    });
+  })) return;
+  // A tab the API describes (a text file, a webview…) is no walkthrough page: nothing to go around.
+  const front = vscode.window.tabGroups.activeTabGroup.activeTab;
+  if (front && front.input !== undefined) return;
+  log.info(`Walkthrough: "${front?.label ?? 'no tab'}" kept the front; going back to the walkthrough list first.`);
+  try {
+    await vscode.commands.executeCommand('welcome.goBack');
+  } catch (e) {
+    log.warn(`Walkthrough: could not leave the walkthrough page in front: ${String(e)}`);
+    return;
+  }
+  await vscode.commands.executeCommand('workbench.action.openWalkthrough', walkthrough, false);
 }
 
 /**

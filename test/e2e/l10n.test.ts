@@ -66,11 +66,16 @@ function fill(text: string, args: ReadonlyArray<string | number>, lang: Lang): s
   });
 }
 
-/** An amount as Intl writes it for the language (whole amounts without cents, others with two digits). */
+/**
+ * An amount as Intl writes it for the language (whole amounts without cents, others with two digits); in
+ * Arabic a Latin currency sign ("US$", "RUB") is isolated left to right (LRI…PDI) so bidi cannot reorder it.
+ */
 function money(lang: Lang, amount: number, currency: string): string {
-  return new Intl.NumberFormat(lang, {
+  const parts = new Intl.NumberFormat(lang, {
     style: 'currency', currency, maximumFractionDigits: 2, minimumFractionDigits: Number.isInteger(amount) ? 0 : 2,
-  }).format(amount);
+  }).formatToParts(amount);
+  const rtl = lang === 'ar';
+  return parts.map((p) => (rtl && p.type === 'currency' && /[A-Za-z]/.test(p.value) ? `\u2066${p.value}\u2069` : p.value)).join('');
 }
 
 /** A calendar date as Intl writes it for the language ("5 Dec 2026", "5 дек. 2026 г."). */

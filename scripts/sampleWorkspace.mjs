@@ -23,50 +23,16 @@ function dayFromNow(now, days) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
-/** The data file, per the contract's schema; close dates relative to `now` so the demo never ages. */
+/**
+ * The data file, per the contract's schema (src/core/sampleData.json, shared with the walkthrough); each
+ * deal's `closeInDays` becomes a close date relative to `now` so the demo never ages.
+ */
 export function sampleData(now = Date.now()) {
-  return {
-    version: 1,
-    tickets: {
-      'ACME-42': {
-        title: 'Export invoices to PDF',
-        url: 'https://tracker.example.com/browse/ACME-42',
-        status: 'In Progress',
-        deals: ['D-1001', 'D-1002'],
-      },
-      'ACME-7': {
-        title: 'Typo in the invoice footer',
-        url: 'https://tracker.example.com/browse/ACME-7',
-        status: 'To Do',
-        deals: ['D-2001'],
-      },
-      'ACME-99': {
-        title: 'Remove the legacy CSV exporter',
-        url: 'https://tracker.example.com/browse/ACME-99',
-        status: 'In Progress',
-        deals: [],
-      },
-    },
-    deals: {
-      'D-1001': {
-        customer: 'Globex LLC', amount: 120000, currency: 'USD', stage: 'Negotiation',
-        closeDate: dayFromNow(now, 5), owner: 'anna', url: 'https://crm.example.com/deals/1001',
-      },
-      'D-1002': {
-        customer: 'Initech', amount: 80000, currency: 'EUR', stage: 'Proposal',
-        closeDate: dayFromNow(now, -3), owner: 'bob', url: 'https://crm.example.com/deals/1002',
-      },
-      'D-2001': {
-        customer: 'Umbrella Corp', amount: 45000, currency: 'USD', stage: 'Qualification',
-        closeDate: dayFromNow(now, 30), owner: 'carol', url: 'https://crm.example.com/deals/2001',
-      },
-    },
-    contacts: {
-      anna: { name: 'Anna Petrova', email: 'anna.petrova@example.com', slack: 'U024BE7LH' },
-      bob: { name: 'Bob Martin', email: 'bob.martin@example.com', slack: 'U024BE7LJ' },
-      carol: { name: 'Carol Diaz', email: 'carol.diaz@example.com', slack: 'U024BE7LK' },
-    },
-  };
+  const { '//': _about, deals, ...rest } = JSON.parse(fs.readFileSync(new URL('../src/core/sampleData.json', import.meta.url), 'utf8'));
+  const dated = Object.fromEntries(
+    Object.entries(deals).map(([id, { closeInDays, ...deal }]) => [id, { ...deal, closeDate: dayFromNow(now, closeInDays) }]),
+  );
+  return { ...rest, deals: dated };
 }
 
 const SOURCE = `// Invoice export: the code the ACME tickets are about.

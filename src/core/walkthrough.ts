@@ -7,6 +7,7 @@ import { Crms, Trackers, vendorById } from './providers/registry';
 import type { QuestionState } from '../shared/sidebarState';
 import type { Settings } from './settings';
 import type { SessionSnapshot } from './viewModel';
+import sample from './sampleData.json';
 
 /** The walkthrough's id in `contributes.walkthroughs` (VS Code prefixes it with the extension id). */
 export const WalkthroughId = 'gettingStarted';
@@ -50,53 +51,16 @@ function dayFromNow(now: number, days: number): string {
 }
 
 /**
- * The sample data file: the same tickets, deals and contacts as the demo workspace
- * (scripts/sampleWorkspace.mjs, held equal by test/unit/walkthrough.test.ts), close dates relative
- * to `now` so the sample never ages.
+ * The sample data file (src/core/sampleData.json, shared with the demo workspace's
+ * scripts/sampleWorkspace.mjs), each deal's `closeInDays` turned into a close date relative to `now`
+ * so the sample never ages.
  */
 export function sampleData(now: number): object {
-  return {
-    version: 1,
-    tickets: {
-      'ACME-42': {
-        title: 'Export invoices to PDF',
-        url: 'https://tracker.example.com/browse/ACME-42',
-        status: 'In Progress',
-        deals: ['D-1001', 'D-1002'],
-      },
-      'ACME-7': {
-        title: 'Typo in the invoice footer',
-        url: 'https://tracker.example.com/browse/ACME-7',
-        status: 'To Do',
-        deals: ['D-2001'],
-      },
-      'ACME-99': {
-        title: 'Remove the legacy CSV exporter',
-        url: 'https://tracker.example.com/browse/ACME-99',
-        status: 'In Progress',
-        deals: [],
-      },
-    },
-    deals: {
-      'D-1001': {
-        customer: 'Globex LLC', amount: 120000, currency: 'USD', stage: 'Negotiation',
-        closeDate: dayFromNow(now, 5), owner: 'anna', url: 'https://crm.example.com/deals/1001',
-      },
-      'D-1002': {
-        customer: 'Initech', amount: 80000, currency: 'EUR', stage: 'Proposal',
-        closeDate: dayFromNow(now, -3), owner: 'bob', url: 'https://crm.example.com/deals/1002',
-      },
-      'D-2001': {
-        customer: 'Umbrella Corp', amount: 45000, currency: 'USD', stage: 'Qualification',
-        closeDate: dayFromNow(now, 30), owner: 'carol', url: 'https://crm.example.com/deals/2001',
-      },
-    },
-    contacts: {
-      anna: { name: 'Anna Petrova', email: 'anna.petrova@example.com', slack: 'U024BE7LH' },
-      bob: { name: 'Bob Martin', email: 'bob.martin@example.com', slack: 'U024BE7LJ' },
-      carol: { name: 'Carol Diaz', email: 'carol.diaz@example.com', slack: 'U024BE7LK' },
-    },
-  };
+  const { '//': _about, deals, ...rest } = sample;
+  const dated = Object.fromEntries(
+    Object.entries(deals).map(([id, { closeInDays, ...deal }]) => [id, { ...deal, closeDate: dayFromNow(now, closeInDays) }]),
+  );
+  return { ...rest, deals: dated };
 }
 
 /** The sample data file's text, as written to disk. */

@@ -16,13 +16,12 @@
 //   node scripts/testE2e.mjs --suite=l10n
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { type Browser, type Page, chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './browser';
-import { type CodeServer, createSampleWorkspace, findVsix, repoRoot, startCodeServer } from './codeServer';
+import type { Page } from 'playwright-core';
+import { repoRoot } from './codeServer';
+import { type Harness, screenshotOnFailure, startHarness, stopHarness } from './harness';
 import {
-  figureLog, paletteLabels, saveExtensionLog, setEnumSetting, statusTooltip, until, workbench, worklistView,
+  figureLog, paletteLabels, setEnumSetting, statusTooltip, until, workbench, worklistView,
 } from './workbench';
 
 const root = repoRoot();
@@ -32,6 +31,8 @@ const figures = figureLog(path.join(resultsDir, 'l10n-figures.json'));
 const figure = figures.figure;
 
 type Lang = 'en' | 'ru' | 'ar';
+/** Tall enough for four deals, the open form and its error in one sidebar screenshot. */
+const TallViewport = { width: 1280, height: 1700 };
 const Langs: readonly Lang[] = ['en', 'ru', 'ar'];
 
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(path.join(root, file), 'utf8')) as T;
@@ -137,50 +138,6 @@ function totals(lang: Lang, deals: readonly SampleDeal[]): string {
 }
 
 /** A browser and a code-server with the packaged extension on a fresh sample workspace. */
-interface Harness {
-  tmp: string;
-  workspace: string;
-  server: CodeServer;
-  browser: Browser;
-  page: Page;
-}
-
-async function startHarness(name: string, opts: {
-  settings?: Record<string, unknown>;
-  displayLanguage?: 'ru';
-  prepare?: (workspace: string) => void;
-}): Promise<Harness> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `cc-l10n-${name}-`));
-  const workspace = createSampleWorkspace(path.join(tmp, 'workspace'), root);
-  opts.prepare?.(workspace);
-  const server = await startCodeServer({
-    tmpDir: tmp,
-    vsix: findVsix(root),
-    logFile: path.join(resultsDir, 'l10n', `${name}-code-server.log`),
-    settings: opts.settings,
-    displayLanguage: opts.displayLanguage,
-  });
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-  // Tall enough for four deals, the open form and its error in one sidebar screenshot.
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1700 } });
-  return { tmp, workspace, server, browser, page };
-}
-
-async function stopHarness(h: Harness | undefined, name: string): Promise<void> {
-  if (!h) return;
-  saveExtensionLog(h.server.userDataDir, path.join(resultsDir, 'l10n', `${name}-extension.log`));
-  await h.browser.close().catch(() => undefined);
-  await h.server.stop();
-  fs.rmSync(h.tmp, { recursive: true, force: true });
-}
-
-async function screenshotOnFailure(ctx: Mocha.Context, page: Page | undefined): Promise<void> {
-  if (ctx.currentTest?.state !== 'failed' || !page) return;
-  const name = ctx.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-  fs.mkdirSync(screenshotDir, { recursive: true });
-  await page.screenshot({ path: path.join(screenshotDir, `l10n-failed-${name}.png`) }).catch(() => undefined);
-}
-
 /** What the sidebar page says about its language and direction. */
 interface PageLanguage {
   lang: string;
@@ -293,7 +250,7 @@ describe('Localization in code-server: Russian display language', function () {
     for (const f of fs.existsSync(screenshotDir) ? fs.readdirSync(screenshotDir) : []) {
       if (/^(l10n-.*|sidebar-(en|ru|ar)-.*)\.png$/.test(f)) fs.rmSync(path.join(screenshotDir, f));
     }
-    h = await startHarness('ru-display', { displayLanguage: 'ru', settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
+    h = await startHarness({ suite: 'l10n', name: 'ru-display' }, { viewport: TallViewport, displayLanguage: 'ru', settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
     const t0 = Date.now();
     await h.page.goto(h.server.folderUrl(h.workspace));
     await h.page.locator('.statusbar').waitFor({ timeout: 60_000 });
@@ -305,13 +262,13 @@ describe('Localization in code-server: Russian display language', function () {
   });
 
   afterEach(async function () {
-    await screenshotOnFailure(this, h?.page);
+    await screenshotOnFailure(this, h?.page, 'l10n');
   });
 
   after(async function () {
     this.timeout(30_000);
     figures.write();
-    await stopHarness(h, 'ru-display');
+    await stopHarness(h, { suite: 'l10n', name: 'ru-display' });
   });
 
   it('the Command Palette lists every command of ours by its Russian title', async () => {
@@ -426,7 +383,8 @@ describe('Localization in code-server: Arabic setting, right to left, live switc
 
   before(async function () {
     this.timeout(180_000);
-    h = await startHarness('ar-setting', {
+    h = await startHarness({ suite: 'l10n', name: 'ar-setting' }, {
+      viewport: TallViewport,
       settings: { 'workbench.colorTheme': 'Default Dark Modern', 'customerContext.language': 'ar' },
       prepare: addMixedScripts,
     });
@@ -439,13 +397,13 @@ describe('Localization in code-server: Arabic setting, right to left, live switc
   });
 
   afterEach(async function () {
-    await screenshotOnFailure(this, h?.page);
+    await screenshotOnFailure(this, h?.page, 'l10n');
   });
 
   after(async function () {
     this.timeout(30_000);
     figures.write();
-    await stopHarness(h, 'ar-setting');
+    await stopHarness(h, { suite: 'l10n', name: 'ar-setting' });
   });
 
   it('the sidebar is Arabic, rtl, without a bidi override; each name takes its own script\'s direction', async () => {

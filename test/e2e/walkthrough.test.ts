@@ -17,13 +17,12 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { type Browser, type FrameLocator, type Locator, type Page, chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './browser';
-import { type CodeServer, extensionId, findVsix, repoRoot, startCodeServer } from './codeServer';
+import { type FrameLocator, type Locator, type Page } from 'playwright-core';
+import { extensionId, repoRoot } from './codeServer';
+import { type Harness, screenshotOnFailure, startHarness, stopHarness } from './harness';
 import {
-  figureLog, modalDialog, recordDialogs, recordNotifications, saveExtensionLog, seenDialogs, seenNotifications,
+  figureLog, modalDialog, recordDialogs, recordNotifications, seenDialogs, seenNotifications,
   seenRows, until, workbench,
 } from './workbench';
 
@@ -33,6 +32,7 @@ const screenshotDir = path.join(resultsDir, 'screenshots');
 const figures = figureLog(path.join(resultsDir, 'walkthrough-figures.json'));
 const figure = figures.figure;
 
+const Id = { suite: 'walkthrough', name: 'fresh' };
 const SAMPLE_BRANCH = 'feature/ACME-42-export-pdf';
 const DATA_FILE = '.vscode/customer-context.json';
 const INBOX_FILE = '.vscode/customer-context.questions.jsonl';
@@ -77,35 +77,6 @@ function createFreshRepository(dir: string): string {
   gitIn(dir, 'commit', '-q', '-m', 'Invoice export');
   // The path git (and so the Git extension and the consent modal) reports for the folder.
   return fs.realpathSync(dir);
-}
-
-interface Harness {
-  tmp: string;
-  workspace: string;
-  server: CodeServer;
-  browser: Browser;
-  page: Page;
-}
-
-async function startHarness(): Promise<Harness> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-walkthrough-'));
-  const workspace = createFreshRepository(path.join(tmp, 'invoices'));
-  const server = await startCodeServer({
-    tmpDir: tmp,
-    vsix: findVsix(root),
-    logFile: path.join(resultsDir, 'walkthrough', 'code-server.log'),
-  });
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  return { tmp, workspace, server, browser, page };
-}
-
-async function stopHarness(h: Harness | undefined): Promise<void> {
-  if (!h) return;
-  saveExtensionLog(h.server.userDataDir, path.join(resultsDir, 'walkthrough', 'extension.log'));
-  await h.browser.close().catch(() => undefined);
-  await h.server.stop();
-  fs.rmSync(h.tmp, { recursive: true, force: true });
 }
 
 /** One step as the walkthrough page draws it. */
@@ -234,7 +205,7 @@ describe('The Get Started walkthrough, from a new repository to a question in th
 
   before(async function () {
     this.timeout(180_000);
-    h = await startHarness();
+    h = await startHarness(Id, { workspace: createFreshRepository });
     assert.ok(!fs.existsSync(ws(DATA_FILE)), `${DATA_FILE} exists before the test`);
     await recordNotifications(h.page);
     await recordDialogs(h.page);
@@ -250,16 +221,13 @@ describe('The Get Started walkthrough, from a new repository to a question in th
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state !== 'failed' || !h?.page) return;
-    const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-    fs.mkdirSync(screenshotDir, { recursive: true });
-    await h.page.screenshot({ path: path.join(screenshotDir, `walkthrough-failed-${name}.png`) }).catch(() => undefined);
+    await screenshotOnFailure(this, h?.page, 'walkthrough');
   });
 
   after(async function () {
     this.timeout(30_000);
     figures.write();
-    await stopHarness(h);
+    await stopHarness(h, Id);
   });
 
   it('starts from nothing: no data file, no ticket; Get Started shows five steps, none completed', async () => {

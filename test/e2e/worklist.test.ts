@@ -12,16 +12,14 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { type Browser, type Page, chromium } from 'playwright-core';
 import type { ReceivedRequest } from '../fakes/fakeServer';
 import { type FakeHubspot, startFakeHubspot } from '../fakes/hubspot';
 import { type FakeJira, startFakeJira } from '../fakes/jira';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './browser';
-import { type CodeServer, createSampleWorkspace, findVsix, repoRoot, startCodeServer } from './codeServer';
+import { repoRoot } from './codeServer';
+import { type Harness, screenshotOnFailure, startHarness, stopHarness } from './harness';
 import {
-  editorTextPoint, figureLog, saveExtensionLog, seenRows, sleep, until, workbench, worklistView,
+  editorTextPoint, figureLog, seenRows, sleep, until, workbench, worklistView,
 } from './workbench';
 
 const root = repoRoot();
@@ -45,43 +43,6 @@ const DEALS_PER_TICKET = 3;
 const figures = figureLog(path.join(resultsDir, 'worklist-figures.json'));
 const figure = figures.figure;
 
-/** A browser and a code-server with the packaged extension on a fresh sample workspace. */
-interface Harness {
-  tmp: string;
-  workspace: string;
-  server: CodeServer;
-  browser: Browser;
-  page: Page;
-}
-
-async function startHarness(name: string, opts: {
-  settings?: Record<string, unknown>;
-  env?: NodeJS.ProcessEnv;
-  prepare?: (workspace: string) => void;
-}): Promise<Harness> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `cc-worklist-${name}-`));
-  const workspace = createSampleWorkspace(path.join(tmp, 'workspace'), root);
-  opts.prepare?.(workspace);
-  const server = await startCodeServer({
-    tmpDir: tmp,
-    vsix: findVsix(root),
-    logFile: path.join(resultsDir, 'worklist', `${name}-code-server.log`),
-    settings: opts.settings,
-    env: opts.env,
-  });
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  return { tmp, workspace, server, browser, page };
-}
-
-async function stopHarness(h: Harness | undefined, name: string): Promise<void> {
-  if (!h) return;
-  saveExtensionLog(h.server.userDataDir, path.join(resultsDir, 'worklist', `${name}-extension.log`));
-  await h.browser.close().catch(() => undefined);
-  await h.server.stop();
-  fs.rmSync(h.tmp, { recursive: true, force: true });
-}
-
 /** Runs git in `cwd` as a person would in a terminal; waits out the Git extension's index.lock. */
 function gitIn(cwd: string, ...args: string[]): string {
   for (let attempt = 1; ; attempt++) {
@@ -93,13 +54,6 @@ function gitIn(cwd: string, ...args: string[]): string {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
     }
   }
-}
-
-async function screenshotOnFailure(ctx: Mocha.Context, page: Page | undefined, prefix: string): Promise<void> {
-  if (ctx.currentTest?.state !== 'failed' || !page) return;
-  const name = ctx.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-  fs.mkdirSync(screenshotDir, { recursive: true });
-  await page.screenshot({ path: path.join(screenshotDir, `${prefix}-failed-${name}.png`) }).catch(() => undefined);
 }
 
 describe('Worklist, Start Work and hovers on the sample data file (code-server)', function () {
@@ -115,7 +69,7 @@ describe('Worklist, Start Work and hovers on the sample data file (code-server)'
 
   before(async function () {
     this.timeout(180_000);
-    h = await startHarness('local', {
+    h = await startHarness({ suite: 'worklist', name: 'local' }, {
       prepare: (ws) => fs.writeFileSync(path.join(ws, COMMENTED_FILE), COMMENTED_SOURCE),
     });
     const t0 = Date.now();
@@ -132,7 +86,7 @@ describe('Worklist, Start Work and hovers on the sample data file (code-server)'
   after(async function () {
     this.timeout(30_000);
     figures.write();
-    await stopHarness(h, 'local');
+    await stopHarness(h, { suite: 'worklist', name: 'local' });
   });
 
   it('ranks the sample tickets by amount at stake and marks the current branch\'s ticket', async () => {
@@ -378,7 +332,7 @@ describe(`Worklist with fake Jira + HubSpot: ${TICKETS} assigned tickets, ${DEAL
       startFakeHubspot({ dealProperties: ['jira_issue_key'] }),
     ]);
     seed();
-    h = await startHarness('fakes', {
+    h = await startHarness({ suite: 'worklist', name: 'fakes' }, {
       // On main, no branch ticket: every request the fakes receive is the worklist's.
       prepare: (ws) => gitIn(ws, 'checkout', '-q', 'main'),
       settings: {
@@ -409,7 +363,7 @@ describe(`Worklist with fake Jira + HubSpot: ${TICKETS} assigned tickets, ${DEAL
   after(async function () {
     this.timeout(30_000);
     figures.write();
-    await stopHarness(h, 'fakes');
+    await stopHarness(h, { suite: 'worklist', name: 'fakes' });
     await Promise.all([jira, hubspot].map((f) => f?.stop().catch(() => undefined)));
   });
 

@@ -441,13 +441,7 @@ export async function startWorkOn(page: () => Page, key: string): Promise<void> 
  */
 export async function setBooleanSetting(page: () => Page, id: string, value: boolean): Promise<void> {
   const p = page();
-  await workbench(page).runCommand('Preferences: Open Settings (UI)');
-  const editor = p.locator('.settings-editor');
-  await editor.waitFor({ timeout: 20_000 });
-  // The search box has focus when the editor opens; an exact id leaves that one setting.
-  await editor.locator('.settings-header .suggest-input-container').click();
-  await p.keyboard.press('Control+A');
-  await p.keyboard.type(id);
+  const editor = await openSettingsOn(page, id);
   const box = editor.locator('.setting-item-bool').filter({ has: p.locator('.setting-value-checkbox') })
     .filter({ hasText: id.split('.').pop()!.replace(/^./, (c) => c.toUpperCase()) }).first()
     .locator('.setting-value-checkbox');
@@ -455,7 +449,25 @@ export async function setBooleanSetting(page: () => Page, id: string, value: boo
   if ((await box.getAttribute('aria-checked')) !== String(value)) await box.click();
   await until(async () => (await box.getAttribute('aria-checked')) === String(value), 10_000,
     async () => `${id} shows aria-checked=${await box.getAttribute('aria-checked')}`);
-  // F1 works wherever focus is; the palette then closes the Settings editor.
+  await closeSettings(page, editor);
+}
+
+/** Opens the Settings editor (UI) filtered to the setting `id`; returns the editor. */
+async function openSettingsOn(page: () => Page, id: string): Promise<Locator> {
+  const p = page();
+  await workbench(page).runCommand('Preferences: Open Settings (UI)');
+  const editor = p.locator('.settings-editor');
+  await editor.waitFor({ timeout: 20_000 });
+  // The search box has focus when the editor opens; an exact id leaves that one setting.
+  await editor.locator('.settings-header .suggest-input-container').click();
+  await p.keyboard.press('Control+A');
+  await p.keyboard.type(id);
+  return editor;
+}
+
+/** Closes the Settings editor through the palette (F1 works wherever focus is). */
+async function closeSettings(page: () => Page, editor: Locator): Promise<void> {
+  const p = page();
   await p.keyboard.press('F1');
   const input = p.locator('.quick-input-widget input.input');
   await input.waitFor({ state: 'visible', timeout: 10_000 });
@@ -521,13 +533,7 @@ export async function setEnumSetting(
   value: string,
   whenChosen: () => Promise<void> = async () => undefined,
 ): Promise<void> {
-  const p = page();
-  await workbench(page).runCommand('Preferences: Open Settings (UI)');
-  const editor = p.locator('.settings-editor');
-  await editor.waitFor({ timeout: 20_000 });
-  await editor.locator('.settings-header .suggest-input-container').click();
-  await p.keyboard.press('Control+A');
-  await p.keyboard.type(id);
+  const editor = await openSettingsOn(page, id);
   const select = editor.locator('.setting-item-enum')
     .filter({ hasText: id.split('.').pop()!.replace(/^./, (c) => c.toUpperCase()) }).first()
     .locator('select.monaco-select-box');
@@ -537,10 +543,5 @@ export async function setEnumSetting(
   await until(async () => (await select.inputValue()) === value, 10_000,
     async () => `${id} shows "${await select.inputValue()}", not "${value}"`);
   await whenChosen();
-  await p.keyboard.press('F1');
-  const input = p.locator('.quick-input-widget input.input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill('>View: Close All Editors');
-  await p.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'View: Close All Editors' }).first().click({ timeout: 10_000 });
-  await editor.waitFor({ state: 'detached', timeout: 10_000 });
+  await closeSettings(page, editor);
 }

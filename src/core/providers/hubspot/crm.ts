@@ -10,6 +10,7 @@ import type { Deal, SalesOwner, Ticket } from '../../model';
 import type { Crm, TicketDeals } from '../types';
 import { LookupCache, cacheOnce, chunks, mapLimit } from '../../collections';
 import { NoMemory, type VendorMemory } from '../../vendorMemory';
+import { type BuiltDeals, assembleDeals } from '../batch';
 
 const PROVIDER = 'HubSpot';
 /** HubSpot's batch endpoints take at most 100 inputs. */
@@ -655,12 +656,6 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
     stages: Promise<StageIndex | 'forbidden'>;
   }
 
-  /** `deals` as Deals, and the warnings a ticket with some of them gets. */
-  interface Built {
-    deals: Map<string, Deal>;
-    warningsFor(ids: readonly string[]): string[];
-  }
-
   /**
    * Companies, owners, stages and links for `deals`, in batches however many tickets they belong
    * to. A scope the token lacks costs that detail (and a warning), not the whole lookup.
@@ -670,7 +665,7 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
     portal: PortalLookups,
     limits: { associations: number; ownerListAbove: number },
     signal?: AbortSignal,
-  ): Promise<Built> {
+  ): Promise<BuiltDeals> {
     const ownerIdOf = (d: HsObject | undefined) => str(d?.properties?.hubspot_owner_id);
     const ownerIds = [...new Set([...deals.values()].map(ownerIdOf))].filter(
       (id): id is string => id !== undefined,
@@ -764,15 +759,6 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
     };
   }
 
-  /** A ticket's deals from what `build` made, each a copy of its own. */
-  function assemble(ids: readonly string[], built: Built, warnings: string[]): TicketDeals {
-    const deals = ids.map((id) => {
-      const d = built.deals.get(id) as Deal;
-      return d.owner ? { ...d, owner: { ...d.owner } } : { ...d };
-    });
-    return { deals, warnings: [...warnings, ...built.warningsFor(ids)] };
-  }
-
   async function dealsForTicket(ticket: Ticket, signal?: AbortSignal): Promise<TicketDeals> {
     const { refIds, warnings } = refsOf(ticket);
     checkProperty();
@@ -799,7 +785,7 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
       { associations: BATCH, ownerListAbove: OWNER_LIST_THRESHOLD },
       signal,
     );
-    return assemble([...deals.keys()], built, warnings);
+    return assembleDeals([...deals.keys()], built, warnings);
   }
 
   /**
@@ -860,7 +846,7 @@ export function hubspotCrm(http: HttpClient, options: HubspotOptions = {}): Crm 
     const out = new Map<string, TicketDeals>();
     for (const w of all) {
       const ids = idsOf.get(w.ticket.key) ?? [];
-      const result = ids.length && built ? assemble(ids, built, w.warnings) : undefined;
+      const result = ids.length && built ? assembleDeals(ids, built, w.warnings) : undefined;
       out.set(w.ticket.key, result ?? { deals: [], warnings: w.warnings });
     }
     return out;

@@ -12,6 +12,7 @@ import type { Crm, TicketDeals } from '../types';
 import { PROVIDER, zohoCode } from './auth';
 import { crmWebOrigin } from './dataCentres';
 import { zoho } from './index';
+import { type BuiltDeals, assembleDeals } from '../batch';
 
 /** The API version every path uses. */
 export const ZohoApi = '/crm/v8';
@@ -410,17 +411,11 @@ export function zohoCrm(http: HttpClient, options: ZohoOptions = {}): Crm {
     `${PROVIDER}: deal ${id} named by ${key} was not found ` +
     '(deleted, or not visible to this token).';
 
-  /** `deals` as Deals, and the warnings a ticket with some of them gets. */
-  interface Built {
-    deals: Map<string, Deal>;
-    warningsFor(ids: readonly string[]): string[];
-  }
-
   /** Owners without an e-mail (one cached users lookup each), the org's currency, links. */
   async function build(
     deals: Map<string, ZohoDeal>,
     orgP: Promise<Org | 'forbidden' | undefined>,
-  ): Promise<Built> {
+  ): Promise<BuiltDeals> {
     const lookedUp = (d: ZohoDeal | undefined) =>
       d?.Owner?.id && !str(d.Owner.email) ? d.Owner.id : undefined;
     const missing = [...new Set([...deals.values()].map(lookedUp))].filter(
@@ -491,15 +486,6 @@ export function zohoCrm(http: HttpClient, options: ZohoOptions = {}): Crm {
     };
   }
 
-  /** A ticket's deals from what `build` made, each a copy of its own. */
-  function assemble(ids: readonly string[], built: Built, warnings: string[]): TicketDeals {
-    const deals = ids.map((id) => {
-      const d = built.deals.get(id) as Deal;
-      return d.owner ? { ...d, owner: { ...d.owner } } : { ...d };
-    });
-    return { deals, warnings: [...warnings, ...built.warningsFor(ids)] };
-  }
-
   /** The organisation, started alongside the first reads; a failure is settled here. */
   function startOrg(): Promise<Org | 'forbidden' | undefined> {
     const orgP = orgInfo();
@@ -525,7 +511,7 @@ export function zohoCrm(http: HttpClient, options: ZohoOptions = {}): Crm {
     }
     for (const d of found) if (!deals.has(d.id)) deals.set(d.id, d);
     if (deals.size === 0) return { deals: [], warnings };
-    return assemble([...deals.keys()], await build(deals, orgP), warnings);
+    return assembleDeals([...deals.keys()], await build(deals, orgP), warnings);
   }
 
   /**
@@ -581,7 +567,7 @@ export function zohoCrm(http: HttpClient, options: ZohoOptions = {}): Crm {
     const out = new Map<string, TicketDeals>();
     for (const w of all) {
       const ids = idsOf.get(w.ticket.key) ?? [];
-      const result = ids.length && built ? assemble(ids, built, w.warnings) : undefined;
+      const result = ids.length && built ? assembleDeals(ids, built, w.warnings) : undefined;
       out.set(w.ticket.key, result ?? { deals: [], warnings: w.warnings });
     }
     return out;

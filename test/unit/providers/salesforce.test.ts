@@ -8,6 +8,7 @@ import {
   salesforceOpportunityId,
   soqlString,
 } from '../../../src/core/providers/salesforce/crm';
+import { MAX_ENCODED_QUERY } from '../../../src/core/providers/salesforce/batch';
 import { axiosTransport } from '../../../src/vscode/axiosTransport';
 import queryFixture from '../../fixtures/salesforce/query-opportunities.json';
 import {
@@ -139,9 +140,10 @@ describe('salesforceCrm', () => {
     );
     assert.equal(
       fake.soql[0],
+      // The ticket field is selected too: it tells which ticket a row belongs to (one query serves many).
       'SELECT Id, Name, Amount, CurrencyIsoCode, toLabel(StageName), CloseDate, OwnerId, ' +
-        'Account.Name, Owner.Name, Owner.Email FROM Opportunity ' +
-        `WHERE Id IN ('${byRef}') OR Jira_Key__c = 'ENG-42' LIMIT 2000`,
+        'Account.Name, Owner.Name, Owner.Email, Jira_Key__c FROM Opportunity ' +
+        `WHERE Id IN ('${byRef}') OR Jira_Key__c IN ('ENG-42')`,
     );
   });
 
@@ -166,7 +168,7 @@ describe('salesforceCrm', () => {
     const attack = "X' OR Name != '";
     const { deals } = await crmFor().dealsForTicket(aTicket(attack));
     assert.deepEqual(deals, []);
-    assert.match(fake.soql[0], /Jira_Key__c = 'X\\' OR Name != \\'' LIMIT/);
+    assert.match(fake.soql[0], /Jira_Key__c IN \('X\\' OR Name != \\''\)$/);
 
     const odd = 'O\'Brien\\"x\n';
     const id = fake.addOpportunity({ Name: 'Odd', StageName: 'Prospecting', Jira_Key__c: odd });
@@ -366,7 +368,7 @@ describe('salesforceCrm', () => {
     );
   });
 
-  it('queries in chunks of 200 ids for a ticket with 500 linked opportunities', async () => {
+  it('queries in chunks that keep the URL under Salesforce\'s limit for a ticket with 500 linked opportunities', async () => {
     await start();
     const acme = fake.addAccount('Acme');
     const owner = fake.addUser('Sam', 'sam@x.com');
@@ -384,7 +386,9 @@ describe('salesforceCrm', () => {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     assert.equal(deals.length, 500);
     assert.equal(deals[499].amount, 499);
-    assert.equal(fake.requests.length, 3);
+    // 500 ids of 18 characters: two queries, each within MAX_ENCODED_QUERY encoded characters.
+    assert.equal(fake.requests.length, 2);
+    assert.ok(fake.soql.every((q) => encodeURIComponent(q).length <= MAX_ENCODED_QUERY), 'a query over the cap');
     console.log(
       `      500 linked opportunities: ${fake.requests.length} requests, ${ms.toFixed(0)} ms`,
     );

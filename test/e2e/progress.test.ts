@@ -331,7 +331,14 @@ describe('Progress notes to sales (code-server + fake Jira + HubSpot)', function
     await setBooleanSetting(() => page, NOTIFY, true);
     userSettings[NOTIFY] = true;
     const file = path.join(server.userDataDir, 'User', 'settings.json');
-    const written = () => (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>)[NOTIFY];
+    // VS Code rewrites settings.json in place: a read in between sees it empty, so that read is "not yet".
+    const written = () => {
+      try {
+        return (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>)[NOTIFY];
+      } catch {
+        return undefined;
+      }
+    };
     await until(() => written() === true, 10_000, () => `the Settings editor wrote ${NOTIFY}: ${String(written())}`);
     // Nothing retroactive: the off-time work on ACME-51 stays untold.
     await quiet(4_000, 'when the setting was switched on');

@@ -67,17 +67,18 @@ function fill(text: string, args: ReadonlyArray<string | number>, lang: Lang): s
   });
 }
 
-/**
- * An amount as Intl writes it for the language (whole amounts without cents, others with two digits); in
- * Arabic a Latin currency sign ("US$", "RUB") is isolated left to right (LRI…PDI) so bidi cannot reorder it.
- */
+/** An amount as Intl writes it for the language (whole amounts without cents, others with two digits). */
 function money(lang: Lang, amount: number, currency: string): string {
-  const parts = new Intl.NumberFormat(lang, {
+  return new Intl.NumberFormat(lang, {
     style: 'currency', currency, maximumFractionDigits: 2, minimumFractionDigits: Number.isInteger(amount) ? 0 : 2,
-  }).formatToParts(amount);
-  const rtl = lang === 'ar';
-  return parts.map((p) => (rtl && p.type === 'currency' && /[A-Za-z]/.test(p.value) ? `\u2066${p.value}\u2069` : p.value)).join('');
+  }).format(amount);
 }
+
+/**
+ * Text without the directional isolates (U+2066–U+2069) the extension adds in Arabic (around a Latin
+ * currency sign, around each tooltip line; unit-tested): they change how text is drawn, not what it says.
+ */
+const unisolated = (t: string): string => t.replace(/[\u2066-\u2069]/g, '');
 
 /** A calendar date as Intl writes it for the language ("5 Dec 2026", "5 дек. 2026 г."). */
 function date(lang: Lang, isoDate: string): string {
@@ -163,7 +164,7 @@ function sidebarChecks(page: () => Page) {
     let text = '';
     return until(async () => {
       seen = await language();
-      text = await wb.sidebarText();
+      text = unisolated(await wb.sidebarText());
       return seen.lang === lang && seen.resolved === dir && expected.every((e) => text.includes(e));
     }, timeout, () => `the sidebar never became lang=${lang} dir=${dir} with [${expected.filter((e) => !text.includes(e)).join(' | ')}]; ` +
       `it is lang=${seen.lang} dir=${seen.dir} (resolved ${seen.resolved}):\n${text}`);
@@ -449,20 +450,15 @@ describe('Localization in code-server: Arabic setting, right to left, live switc
     // Amounts: Intl ar, each in the deal it belongs to.
     for (const d of deals) {
       const item = view.locator('li.deal').filter({ has: view.locator('h3', { hasText: d.customer }) });
-      // Bidi isolates (U+2066–U+2069) around a part of an amount change how it is drawn, not what it says.
-      const itemText = (await item.innerText()).replace(/[\u2066-\u2069]/g, '');
-      // The view model isolates a Latin currency sign (LRI…PDI; unit-tested), but a deal row's text as
-      // the page gives it came without those marks in a CI run: digits and sign are compared without them.
-      const unisolated = (t: string) => t.replace(/[\u2066-\u2069]/g, '');
-      const plain = unisolated(money('ar', d.amount, d.currency));
-      assert.ok(unisolated(itemText).includes(plain), `${d.customer}: no ${plain} in\n${itemText}`);
+      const itemText = unisolated(await item.innerText());
+      assert.ok(itemText.includes(money('ar', d.amount, d.currency)), `${d.customer}: no ${money('ar', d.amount, d.currency)} in\n${itemText}`);
       assert.ok(itemText.includes(date('ar', d.closeDate)), `${d.customer}: no ${date('ar', d.closeDate)} in\n${itemText}`);
     }
-    const total = (await view.locator('.summary .total').innerText()).trim().replace(/[\u2066-\u2069]/g, '');
+    const total = unisolated(await view.locator('.summary .total').innerText()).trim();
     assert.equal(total, tr('ar', 'Total at stake: {0}', totals('ar', deals)));
 
     fs.mkdirSync(screenshotDir, { recursive: true });
-    const tip = await statusTooltip(page(), { screenshot: path.join(screenshotDir, 'l10n-tooltip-ar-dark.png') });
+    const tip = unisolated(await statusTooltip(page(), { screenshot: path.join(screenshotDir, 'l10n-tooltip-ar-dark.png') }));
     for (const line of [
       tr('ar', 'Click to show the customers behind this ticket.'),
       pl('ar', 4, '{0} deal · {1} · closes {2}', '{0} deals · {1} · closes {2}', totals('ar', deals),

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { createHttpClient } from '../../../src/core/http';
 import type { Ticket } from '../../../src/core/model';
 import { amocrmCrm, amocrmHttpOptions } from '../../../src/core/providers/amocrm/crm';
-import type { Crm, TicketDeals } from '../../../src/core/providers/types';
+import type { Crm } from '../../../src/core/providers/types';
 import { axiosTransport } from '../../../src/vscode/axiosTransport';
 import {
   TicketFieldId,
@@ -14,19 +14,10 @@ import {
   type FakeAmocrm,
   type FakeAmocrmOptions,
 } from '../../fakes/amocrm';
+import { aTicket, oneByOne } from './worklistCrm';
 
 const FIELD = String(TicketFieldId);
 const COMPANIES = ['ООО «Ромашка»', 'АО «Василёк»', 'ИП Ёлкина'];
-
-function aTicket(key: string, dealRefs: string[] = []): Ticket {
-  return { key, title: `Задача ${key}`, labels: [], dealRefs, comments: [] };
-}
-
-async function oneByOne(crm: Crm, tickets: Ticket[]): Promise<Map<string, TicketDeals>> {
-  const out = new Map<string, TicketDeals>();
-  for (const t of tickets) out.set(t.key, await crm.dealsForTicket(t));
-  return out;
-}
 
 describe('amocrmCrm.dealsForTickets (worklist)', () => {
   let fake: FakeAmocrm;

@@ -6,30 +6,21 @@ import { createHttpClient } from '../../../src/core/http';
 import type { Ticket } from '../../../src/core/model';
 import { bitrix24Api, bitrix24HttpOptions } from '../../../src/core/providers/bitrix24/api';
 import { bitrix24Crm } from '../../../src/core/providers/bitrix24/crm';
-import type { Crm, TicketDeals } from '../../../src/core/providers/types';
+import type { Crm } from '../../../src/core/providers/types';
 import { axiosTransport } from '../../../src/vscode/axiosTransport';
 import {
   startFakeBitrix24,
   type FakeBitrix24,
   type FakeBitrix24Options,
 } from '../../fakes/bitrix24';
+import { aTicket, oneByOne } from './worklistCrm';
 
 const FIELD = 'UF_CRM_TICKET';
 const COMPANIES = ['ООО «Ромашка»', 'АО «Василёк»', 'ИП Ёлкина'];
 
-function aTicket(key: string, dealRefs: string[] = []): Ticket {
-  return { key, title: `Задача ${key}`, labels: [], dealRefs, comments: [] };
-}
-
 function tally(list: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const x of list) out[x] = (out[x] ?? 0) + 1;
-  return out;
-}
-
-async function oneByOne(crm: Crm, tickets: Ticket[]): Promise<Map<string, TicketDeals>> {
-  const out = new Map<string, TicketDeals>();
-  for (const t of tickets) out.set(t.key, await crm.dealsForTicket(t));
   return out;
 }
 

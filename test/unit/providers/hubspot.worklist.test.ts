@@ -5,26 +5,17 @@ import * as assert from 'node:assert/strict';
 import { createHttpClient } from '../../../src/core/http';
 import type { Ticket } from '../../../src/core/model';
 import { hubspotCrm, hubspotHttpOptions } from '../../../src/core/providers/hubspot/crm';
-import type { Crm, TicketDeals } from '../../../src/core/providers/types';
+import type { Crm } from '../../../src/core/providers/types';
 import { axiosTransport } from '../../../src/vscode/axiosTransport';
 import { hubspotMissingScopeReply, startFakeHubspot, type FakeHubspot } from '../../fakes/hubspot';
 import { vendorMemory, type VendorMemory } from '../../../src/core/vendorMemory';
+import { aTicket, oneByOne } from './worklistCrm';
 
 const COMPANIES = ['ООО «Ромашка»', 'АО «Северсталь-Инжиниринг»', 'ИП Ёлкина', 'ПАО «Уралхим»'];
 const STAGES = ['Переговоры', 'Договор отправлен', 'Выиграна'];
 
-function aTicket(key: string, dealRefs: string[] = []): Ticket {
-  return { key, title: `Задача ${key}`, labels: [], dealRefs, comments: [] };
-}
-
 function sorted(fake: FakeHubspot): string[] {
   return fake.requests.map((r) => `${r.method} ${r.path}`).sort();
-}
-
-async function oneByOne(crm: Crm, tickets: Ticket[]): Promise<Map<string, TicketDeals>> {
-  const out = new Map<string, TicketDeals>();
-  for (const t of tickets) out.set(t.key, await crm.dealsForTicket(t));
-  return out;
 }
 
 describe('hubspotCrm.dealsForTickets (worklist)', () => {

@@ -5,28 +5,19 @@ import * as assert from 'node:assert/strict';
 import { createHttpClient, type HttpTransport } from '../../../src/core/http';
 import type { Ticket } from '../../../src/core/model';
 import { pipedriveCrm, pipedriveHttpOptions } from '../../../src/core/providers/pipedrive/crm';
-import type { Crm, TicketDeals } from '../../../src/core/providers/types';
+import type { Crm } from '../../../src/core/providers/types';
 import { axiosTransport } from '../../../src/vscode/axiosTransport';
 import { startFakePipedrive, type FakePipedrive } from '../../fakes/pipedrive';
+import { aTicket, oneByOne } from './worklistCrm';
 
 const FIELD = '8d2f0c7a1b3e4f5061728394a5b6c7d8e9f00112';
 const OTHER_FIELD = 'aa11bb22cc33dd44ee55ff66aa77bb88cc99dd00';
 const ORGS = ['ООО «Ромашка»', 'АО «Северсталь-Инжиниринг»', 'ИП Ёлкина'];
 const STAGES = ['Квалификация', 'Переговоры', 'Договор подписан'];
 
-function aTicket(key: string, dealRefs: string[] = []): Ticket {
-  return { key, title: `Задача ${key}`, labels: [], dealRefs, comments: [] };
-}
-
 function countBy(fake: FakePipedrive): Record<string, number> {
   const out: Record<string, number> = {};
   for (const r of fake.requests) out[r.path] = (out[r.path] ?? 0) + 1;
-  return out;
-}
-
-async function oneByOne(crm: Crm, tickets: Ticket[]): Promise<Map<string, TicketDeals>> {
-  const out = new Map<string, TicketDeals>();
-  for (const t of tickets) out.set(t.key, await crm.dealsForTicket(t));
   return out;
 }
 

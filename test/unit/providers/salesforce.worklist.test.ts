@@ -11,13 +11,14 @@ import {
   salesforceHttpOptions,
   type SalesforceOptions,
 } from '../../../src/core/providers/salesforce/crm';
-import type { Crm, TicketDeals } from '../../../src/core/providers/types';
+import type { Crm } from '../../../src/core/providers/types';
 import { axiosTransport } from '../../../src/vscode/axiosTransport';
 import {
   startFakeSalesforce,
   type FakeSalesforce,
   type FakeSalesforceOptions,
 } from '../../fakes/salesforce';
+import { aTicket, oneByOne } from './worklistCrm';
 
 const INSTANCE = 'https://acme.my.salesforce.com';
 const ACCOUNTS = ['ООО «Ромашка»', 'АО «Северсталь-Инжиниринг»', 'ИП Ёлкина'];
@@ -26,16 +27,6 @@ const STAGES: Record<string, string> = {
   'Proposal/Price Quote': 'Коммерческое предложение',
   'Closed Won': 'Успешно закрыта',
 };
-
-function aTicket(key: string, dealRefs: string[] = []): Ticket {
-  return { key, title: `Задача ${key}`, labels: [], dealRefs, comments: [] };
-}
-
-async function oneByOne(crm: Crm, tickets: Ticket[]): Promise<Map<string, TicketDeals>> {
-  const out = new Map<string, TicketDeals>();
-  for (const t of tickets) out.set(t.key, await crm.dealsForTicket(t));
-  return out;
-}
 
 describe('salesforceDealsForTickets (worklist)', () => {
   let fake: FakeSalesforce;

@@ -4,23 +4,14 @@
 import * as assert from 'node:assert/strict';
 import { createHttpClient } from '../../../src/core/http';
 import type { Ticket } from '../../../src/core/model';
-import type { Crm, TicketDeals } from '../../../src/core/providers/types';
+import type { Crm } from '../../../src/core/providers/types';
 import { zohoCrm, zohoHttpOptions } from '../../../src/core/providers/zoho/crm';
 import { axiosTransport } from '../../../src/vscode/axiosTransport';
 import { FakeZoho, criteriaConditions, type FakeZohoOptions } from '../../fakes/zoho';
+import { aTicket, oneByOne } from './worklistCrm';
 
 const ACCOUNTS = ['ООО «Ромашка»', 'АО «Вектор»', 'ИП Ёлкина'];
 const STAGES = ['Квалификация', 'Переговоры', 'Закрыто (успех)'];
-
-function aTicket(key: string, dealRefs: string[] = []): Ticket {
-  return { key, title: `Задача ${key}`, labels: [], dealRefs, comments: [] };
-}
-
-async function oneByOne(crm: Crm, tickets: Ticket[]): Promise<Map<string, TicketDeals>> {
-  const out = new Map<string, TicketDeals>();
-  for (const t of tickets) out.set(t.key, await crm.dealsForTicket(t));
-  return out;
-}
 
 describe('zohoCrm.dealsForTickets (worklist)', () => {
   let fake: FakeZoho;

@@ -6,7 +6,7 @@ import { formatDate, formatTimestamp, relativeDay } from './format';
 import { English, type Translator } from './l10n';
 import type { Deal, TicketContext } from './model';
 import {
-  MaxSummaryText, type Presentation, listOf, localeOf, markdownText, sortDeals, totalTexts, wordsOf,
+  MaxSummaryText, type Presentation, isBidiControl, listOf, localeOf, markdownText, sortDeals, totalTexts, wordsOf,
 } from './viewModel';
 import { CommandId } from '../shared/ids';
 
@@ -227,10 +227,6 @@ export const MaxPlainText = 6_000;
 export const MaxPlainField = 120;
 /** Deals listed one per line before "and N more". */
 export const MaxPlainDeals = 20;
-
-function isBidiControl(code: number): boolean {
-  return (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
-}
 
 /** Whitespace (as `\s` sees it), line breaks, C0 and C1 controls. */
 function isSpaceOrControl(c: number): boolean {

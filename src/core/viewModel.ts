@@ -346,8 +346,8 @@ function isBreakOrControl(code: number): boolean {
   return code <= 0x1f || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
 }
 
-/** Bidirectional overrides and isolates, which can make a cell read differently from what it holds. */
-function isBidiControl(code: number): boolean {
+/** Bidirectional overrides and isolates, which can make data text read differently from what it holds. */
+export function isBidiControl(code: number): boolean {
   return (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
 }
 

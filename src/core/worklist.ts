@@ -14,7 +14,7 @@ import type { ProviderErrorKind } from './errors';
 import { Hidden, formatAmount, formatDate, formatTimestamp, relativeDay, totalsByCurrency } from './format';
 import { English, type Translator } from './l10n';
 import type { Deal, TicketContext } from './model';
-import { type Presentation, listOf, localeOf, sortDeals, wordsOf } from './viewModel';
+import { type Presentation, isBidiControl, listOf, localeOf, sortDeals, wordsOf } from './viewModel';
 
 /** How the worklist is ordered. */
 export type WorklistSort = 'amount' | 'close' | 'customers';
@@ -130,11 +130,6 @@ export interface WorklistView {
 
 /** Longest text of a label or description piece; longer data is abuse, not a title. */
 const MaxLineText = 200;
-
-/** Bidirectional overrides and isolates, which can make a line read differently from what it holds. */
-function isBidiControl(code: number): boolean {
-  return (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
-}
 
 /**
  * Data text on one line for a tree item's label or description: controls and line breaks become one

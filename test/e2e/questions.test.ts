@@ -128,7 +128,7 @@ describe('Questions to sales over every route (code-server + vendor fakes)', fun
   // -------------------------------------------------------------------------------------------------------
   // What a person sees
 
-  const { statusItem, sidebar, sidebarText, openSidebar, refresh } = workbench(() => page);
+  const { statusItem, sidebar, sidebarText, openSidebar, refresh, questionItem, askSales: ask, formStatus } = workbench(() => page);
 
   /** Opens the workbench on the workspace and waits for ACME-42 from Jira + HubSpot in the sidebar. */
   async function openWorkbench(): Promise<number> {
@@ -163,9 +163,6 @@ describe('Questions to sales over every route (code-server + vendor fakes)', fun
   const answerToasts = (): Locator =>
     page.locator('.notifications-toasts .notification-toast').filter({ hasText: /Sales answered your question on ACME-42/ });
 
-  /** The question's entry in the sidebar's `Questions` list. */
-  const questionItem = (text: string): Locator =>
-    sidebar().getByRole('list', { name: 'Questions' }).getByRole('listitem').filter({ hasText: text });
 
   /** Waits until the question shows `state` (and every `expected` text); returns its text and the wait. */
   async function questionShows(text: string, state: string, expected: Array<string | RegExp> = [], timeout = 20_000, absent: Array<string | RegExp> = []): Promise<{ text: string; ms: number }> {
@@ -179,29 +176,6 @@ describe('Questions to sales over every route (code-server + vendor fakes)', fun
     return { text: last, ms };
   }
 
-  /** Types and sends a question from the sidebar as a person does; returns the time of the click. */
-  async function ask(text: string): Promise<number> {
-    await openSidebar();
-    const view = sidebar();
-    const box = view.getByLabel('Question', { exact: true });
-    if (!(await box.isVisible())) await view.getByRole('button', { name: 'Ask sales' }).click();
-    await box.fill(text);
-    const t0 = Date.now();
-    await view.getByRole('button', { name: 'Send to sales' }).click();
-    await questionItem(text).waitFor({ timeout: 20_000 });
-    return t0;
-  }
-
-  /** The form's answer to Send (its status line), once it is no longer "Sending…". */
-  async function formStatus(timeout = 20_000): Promise<string> {
-    const status = sidebar().locator('.ask [role="status"]');
-    let last = '';
-    await until(async () => {
-      last = (await status.innerText({ timeout: 1_000 }).catch(() => '')).trim();
-      return !!last && last !== 'Sending…';
-    }, timeout, () => `the form status is "${last}"`);
-    return last;
-  }
 
   // -------------------------------------------------------------------------------------------------------
   // What the vendors received

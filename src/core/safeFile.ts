@@ -21,8 +21,8 @@ const MB = 1024 * KB;
 export const FileCaps = {
   /** `customerContext.localDataFile`. */
   dataFile: 5 * MB,
-  /** `customerContext.csv.file`. */
-  csv: 20 * MB,
+  /** An export a vendor follows (a CRM's deals as CSV: 50,000 rows fit). */
+  export: 20 * MB,
   /** The local inbox (`customer-context.questions.jsonl`), read whole for answers and duplicates. */
   inbox: 10 * MB,
   /** `.git/HEAD`: `ref: refs/heads/<name>` or a commit id. */

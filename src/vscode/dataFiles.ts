@@ -30,17 +30,18 @@ function folderOf(file: string): string | undefined {
 const WorkspaceLevels = ['workspaceValue', 'workspaceFolderValue', 'workspaceLanguageValue', 'workspaceFolderLanguageValue'] as const;
 
 /**
- * Whether `customerContext.csv.file` points at `file` from the user's own settings for some folder
- * (and no workspace or folder settings override it there). Only then may a CSV outside the workspace
- * be read: a repository's `.vscode/settings.json` must not pick a file elsewhere on the machine.
+ * Whether the setting `customerContext.<setting>` points at `file` from the user's own settings for
+ * some folder (and no workspace or folder settings override it there). Only then may a file outside
+ * the workspace be read: a repository's `.vscode/settings.json` must not pick a file elsewhere on
+ * the machine.
  */
-export function csvChosenByUser(file: string): boolean {
+export function chosenByUser(setting: string, file: string): boolean {
   const target = path.resolve(file);
   const scopes: Array<vscode.WorkspaceFolder | undefined> = vscode.workspace.workspaceFolders?.length
     ? [...vscode.workspace.workspaceFolders]
     : [undefined];
   return scopes.some((folder) => {
-    const inspected = vscode.workspace.getConfiguration('customerContext', folder?.uri).inspect<string>('csv.file');
+    const inspected = vscode.workspace.getConfiguration('customerContext', folder?.uri).inspect<string>(setting);
     if (!inspected || WorkspaceLevels.some((k) => inspected[k] !== undefined)) return false;
     const user = inspected.globalValue;
     if (!user) return false;
@@ -61,26 +62,28 @@ export class DataFiles implements vscode.Disposable {
   }
 
   /**
-   * Reads another followed file (a CSV export); a change to it fires onDidChange like the data file.
-   * It must be a regular file of at most FileCaps.csv inside its workspace folder, or, outside every
-   * folder, chosen in user settings (csvChosenByUser). Refusals are ProviderErrors naming the file.
+   * Reads another followed file (an export, see LocalFiles.readText); a change to it fires onDidChange
+   * like the data file. It must be a regular file of at most FileCaps.export inside its workspace
+   * folder, or, outside every folder, chosen in user settings (chosenByUser). Refusals are
+   * ProviderErrors naming the file.
    */
-  async readText(file: string): Promise<string> {
+  async readText(file: string, opts: { setting: string; what: string }): Promise<string> {
     this.entry(file);
     const label = path.basename(file);
     const root = folderOf(file);
-    if (!root && !csvChosenByUser(file)) {
+    const where = `customerContext.${opts.setting}`;
+    if (!root && !chosenByUser(opts.setting, file)) {
       throw new ProviderError(
         'notConfigured',
-        `${file} is outside the workspace folder; Customer Context reads a CSV export outside the workspace only when customerContext.csv.file is set in your user settings, not in workspace or folder settings.`,
-        { provider: label, where: 'customerContext.csv.file' },
+        `${file} is outside the workspace folder; Customer Context reads ${opts.what} outside the workspace only when ${where} is set in your user settings, not in workspace or folder settings.`,
+        { provider: label, where },
       );
     }
     try {
       return await readFileSafe(file, {
         root: root ?? path.dirname(file),
-        maxBytes: FileCaps.csv,
-        what: 'a CSV export',
+        maxBytes: FileCaps.export,
+        what: opts.what,
         allowOutside: !root,
       });
     } catch (e) {

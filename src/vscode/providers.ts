@@ -60,7 +60,7 @@ function composeEnv(ctx: ProviderContext): ComposeEnv {
       dataFile: dataFiles.source(dataFile),
       dataFileLabel: path.relative(folder.fsPath, dataFile) || dataFile,
       resolve: (file) => resolveInFolder(folder, file),
-      readText: (file) => dataFiles.readText(file),
+      readText: (file, opts) => dataFiles.readText(file, opts),
     },
     tokens: (vendor, url) => tokens.get(vendor, url, settings),
     webhook: (vendor) => tokens.getWebhook(vendor),

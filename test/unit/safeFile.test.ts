@@ -91,7 +91,7 @@ describe('safe workspace files (core/safeFile)', () => {
       const file = path.join(root, 'deals.csv');
       await fs.symlink(secret, file);
       const { error } = await refused(
-        () => readFileSafe(file, { root, maxBytes: FileCaps.csv, allowOutside: true }),
+        () => readFileSafe(file, { root, maxBytes: FileCaps.export, allowOutside: true }),
         'symlink',
       );
       assert.match(error.message, /^deals\.csv is a symbolic link; .*Replace it with a regular file\.$/);

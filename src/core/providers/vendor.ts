@@ -116,8 +116,12 @@ export interface LocalFiles {
   dataFileLabel: string;
   /** Absolute path of a folder-relative setting value. */
   resolve(file: string): string;
-  /** Reads a followed file (a CSV export). */
-  readText(file: string): Promise<string>;
+  /**
+   * Reads a followed file (an export), named by the vendor's setting `setting` (`file` under the
+   * vendor's prefix) and described to people as `what`: outside the workspace only when the user's
+   * own settings chose it. Refusals are ProviderErrors naming the file and the setting.
+   */
+  readText(file: string, opts: { setting: string; what: string }): Promise<string>;
 }
 
 /** Everything a factory may use; built per folder by the VS Code layer. */

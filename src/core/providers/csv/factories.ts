@@ -12,6 +12,10 @@ export const csvFactories: VendorFactories<VendorSettingsOf<typeof csv>> = {
       throw new ProviderError('notConfigured', 'customerContext.csv.file is not set: point it at the deals export (CSV).', { where: 'customerContext.csv.file' });
     }
     const file = ctx.files.resolve(ctx.settings.file);
-    return csvCrm(() => ctx.files.readText(file), ctx.settings.columns, path.basename(file));
+    return csvCrm(
+      () => ctx.files.readText(file, { setting: 'csv.file', what: 'a CSV export' }),
+      ctx.settings.columns,
+      path.basename(file),
+    );
   },
 };
